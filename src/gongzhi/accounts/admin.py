@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from gongzhi.accounts.models import Post, Unit, User
+
+
+class PostInline(admin.TabularInline):
+    model = Post
+    extra = 0
+    raw_id_fields = ("area", "unit")
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "full_name", "is_active", "is_staff")
+    search_fields = ("username", "full_name")
+    fieldsets = (*BaseUserAdmin.fieldsets, ("共治", {"fields": ("full_name",)}))
+    inlines = [PostInline]
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "area", "parent", "is_active")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "code")
+    raw_id_fields = ("area", "parent")
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "unit", "area", "is_active")
+    list_filter = ("role", "is_active")
+    raw_id_fields = ("user", "area", "unit")

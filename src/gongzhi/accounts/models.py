@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.areas.models import Area
+from gongzhi.core.access import Role
+from gongzhi.core.pii import EncryptedField
+
+
+class UnitKind(models.TextChoices):
+    CENTER = "center", _("网格化服务管理中心")
+    DEPARTMENT = "department", _("职能部门")
+    STREET_OFFICE = "street_office", _("街道办事处/镇政府")
+    COMMUNITY_COMMITTEE = "community_committee", _("社区居委会/村委会")
+    GRID_STATION = "grid_station", _("网格站")
+    PARTY_ORG = "party_org", _("党组织")
+
+
+class Unit(models.Model):
+    """An organisation that receives, handles or supervises work in an area."""
+
+    code = models.SlugField(_("编码"), max_length=60, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=30, choices=UnitKind.choices)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="units", verbose_name=_("辖区"))
+    area_path = models.CharField(max_length=18, db_index=True, editable=False)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        verbose_name=_("上级单位"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["area_path", "kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.area_path = self.area.path
+        super().save(*args, **kwargs)
+
+
+class User(AbstractUser):
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = EncryptedField(_("手机号"), kind="phone", blank=True, default="")
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name()
+
+    def active_posts(self) -> list[Post]:
+        return list(self.posts.filter(is_active=True))
+
+
+class Post(models.Model):
+    """A user's position: a role held in a unit over an area."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="posts", verbose_name=_("用户"))
+    role = models.CharField(_("角色"), max_length=30, choices=Role.choices)
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="posts", verbose_name=_("单位")
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="posts", verbose_name=_("负责区域"))
+    area_path = models.CharField(max_length=18, db_index=True, editable=False)
+    is_active = models.BooleanField(_("在岗"), default=True)
+    since = models.DateField(_("任职日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("岗位")
+        verbose_name_plural = _("岗位")
+        ordering = ["area_path", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "area"], name="one_post_per_role_area")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.area}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.area_path = self.area.path
+        super().save(*args, **kwargs)

@@ -1,0 +1,35 @@
+"""Writes to the area tree: boundaries, grids. Every change is checked and audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+
+from gongzhi.areas.geo import parse_boundary
+from gongzhi.areas.models import Area, GridLayer
+from gongzhi.core import access, audit
+
+
+def set_boundary_fields(area: Area, geojson: dict[str, Any], *, generated: bool = False) -> None:
+    """Validate ``geojson`` (WGS-84) and put it and its bounding box on ``area`` (not saved)."""
+    shape = parse_boundary(geojson)
+    area.boundary = geojson
+    area.min_lon, area.min_lat, area.max_lon, area.max_lat = (float(v) for v in shape.bounds)
+    area.boundary_generated = generated
+
+
+def bump_layer_revision(layer_id: int | None) -> None:
+    if layer_id is not None:
+        GridLayer.objects.filter(pk=layer_id).update(revision=F("revision") + 1)
+
+
+@transaction.atomic
+def do_set_boundary(user: Any, area: Area, geojson: dict[str, Any], *, reason: str = "") -> Area:
+    access.check(user, access.CHANGE, "area", area.path)
+    set_boundary_fields(area, geojson, generated=False)
+    area.save(update_fields=["boundary", "min_lon", "min_lat", "max_lon", "max_lat", "boundary_generated"])
+    bump_layer_revision(area.layer_id)
+    audit.record("area.boundary", actor=user, obj=area, reason=reason)
+    return area

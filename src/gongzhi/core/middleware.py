@@ -1,0 +1,41 @@
+"""Carries who is acting and from where into services, so the audit trail can record it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip: str
+    user_agent: str
+
+
+_current: ContextVar[RequestContext | None] = ContextVar("gongzhi_request", default=None)
+
+
+def current_request_context() -> RequestContext | None:
+    return _current.get()
+
+
+def client_ip(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it,
+    # and a deployment behind one sets REMOTE_ADDR through its WSGI server.
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        ctx = RequestContext(ip=client_ip(request), user_agent=str(request.META.get("HTTP_USER_AGENT", ""))[:200])
+        token = _current.set(ctx)
+        try:
+            return self.get_response(request)
+        finally:
+            _current.reset(token)

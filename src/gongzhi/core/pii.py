@@ -1,0 +1,205 @@
+"""Personal data at rest: encryption, a keyed hash for exact search, masking.
+
+A protected column holds Fernet ciphertext (AES-128-CBC + HMAC). Reading it gives a
+:class:`SensitiveValue`, whose text form is always masked, so a template, log line, export or
+f-string shows 138****5678 unless code calls ``reveal()`` — and the service that calls it
+writes the audit event. Exact search goes through a companion ``<field>_hash`` column holding
+:func:`blind_index` of the value; ciphertext itself supports no lookups.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from functools import lru_cache
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, models, transaction
+
+from gongzhi.core.idcard import normalise_id_number
+
+KINDS = ("id_number", "phone", "name", "text")
+
+
+@lru_cache(maxsize=8)
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(k.encode()) for k in keys])
+
+
+def _vault() -> MultiFernet:
+    keys = tuple(getattr(settings, "PII_KEYS", ()) or ())
+    if not keys:
+        raise ImproperlyConfigured("No personal-data key: set GONGZHI_PII_KEYS (see docs/operations.md).")
+    return _fernet(keys)
+
+
+def encrypt(plain: str) -> str:
+    return _vault().encrypt(plain.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    try:
+        return _vault().decrypt(token.encode()).decode()
+    except InvalidToken:
+        raise ImproperlyConfigured(
+            "A protected value cannot be decrypted with the configured GONGZHI_PII_KEYS "
+            "(was a key removed before `gongzhi pii rotate`?)."
+        ) from None
+
+
+def rotate_token(token: str) -> str:
+    return _vault().rotate(token.encode()).decode()
+
+
+def normalise(kind: str, value: str) -> str:
+    if kind == "id_number":
+        return normalise_id_number(value)
+    if kind == "phone":
+        digits = re.sub(r"\D", "", value)
+        for prefix in ("0086", "86"):
+            if digits.startswith(prefix) and len(digits) - len(prefix) == 11:
+                digits = digits[len(prefix):]
+        return digits
+    return "".join(value.split())
+
+
+def blind_index(kind: str, value: str) -> str:
+    key = getattr(settings, "PII_HASH_KEY", "")
+    if not key:
+        raise ImproperlyConfigured("No personal-data hash key: set GONGZHI_PII_HASH_KEY.")
+    message = f"{kind}:{normalise(kind, value)}".encode()
+    return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def hash_field_value(kind: str, value: str) -> str:
+    return blind_index(kind, value) if value else ""
+
+
+def mask(kind: str, value: str) -> str:
+    if not value:
+        return ""
+    if kind == "id_number":
+        keep = 3 if len(value) > 7 else 1
+        return value[:keep] + "*" * max(len(value) - keep - 4, 0) + value[-4:]
+    if kind == "phone":
+        digits = normalise("phone", value)
+        if len(digits) == 11 and digits.startswith("1"):
+            return digits[:3] + "****" + digits[-4:]
+        area = re.match(r"0\d{2,3}", value)
+        head = area.group(0) if area else value[:1]
+        return head + "-" + "*" * max(len(digits) - len(head) - 2, 1) + digits[-2:]
+    if kind == "name":
+        return value[0] + "*" * (len(value) - 1)
+    if len(value) <= 2:
+        return value[0] + "*"
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+class SensitiveValue:
+    """A decrypted value that shows itself masked everywhere unless revealed on purpose."""
+
+    __slots__ = ("_value", "kind")
+
+    def __init__(self, value: str, kind: str = "text") -> None:
+        self._value = value
+        self.kind = kind
+
+    @property
+    def masked(self) -> str:
+        return mask(self.kind, self._value)
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __str__(self) -> str:
+        return self.masked
+
+    def __repr__(self) -> str:
+        return f"SensitiveValue({self.masked!r})"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.masked, spec)
+
+    def __html__(self) -> str:
+        return self.masked
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SensitiveValue):
+            return self._value == other._value
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("SensitiveValue", self._value))
+
+
+class EncryptedField(models.TextField):  # type: ignore[type-arg]
+    """A text column holding ciphertext; Python sees a :class:`SensitiveValue`."""
+
+    def __init__(self, *args: Any, kind: str = "text", **kwargs: Any) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        self.kind = kind
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["kind"] = self.kind
+        return name, path, args, kwargs
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> SensitiveValue | None:
+        if value is None:
+            return None
+        return SensitiveValue(decrypt(value) if value else "", self.kind)
+
+    def to_python(self, value: Any) -> SensitiveValue | None:
+        if value is None or isinstance(value, SensitiveValue):
+            return value
+        return SensitiveValue(str(value), self.kind)
+
+    def get_prep_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        plain = value.reveal() if isinstance(value, SensitiveValue) else str(value)
+        return encrypt(plain) if plain else ""
+
+    def value_to_string(self, obj: models.Model) -> str:
+        # Serialisation (dumpdata) writes ciphertext, never the clear value.
+        return self.get_prep_value(self.value_from_object(obj)) or ""
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], EncryptedField]]:
+    return [(m, f) for m in apps.get_models() for f in m._meta.concrete_fields if isinstance(f, EncryptedField)]
+
+
+def rotate_all(batch_size: int = 1000) -> int:
+    """Re-encrypt every protected value under the current (first) key. Returns values changed."""
+    changed = 0
+    for model, field in encrypted_fields():
+        table, column, pk = model._meta.db_table, field.column, model._meta.pk.column  # type: ignore[union-attr]
+        qn = connection.ops.quote_name
+        last = None
+        while True:
+            with transaction.atomic(), connection.cursor() as cur:
+                where = f"WHERE {qn(pk)} > %s " if last is not None else ""
+                cur.execute(
+                    f"SELECT {qn(pk)}, {qn(column)} FROM {qn(table)} {where}ORDER BY {qn(pk)} LIMIT %s",  # noqa: S608 (names quoted)
+                    [last, batch_size] if last is not None else [batch_size],
+                )
+                rows = cur.fetchall()
+                for row_pk, token in rows:
+                    if token:
+                        cur.execute(f"UPDATE {qn(table)} SET {qn(column)} = %s WHERE {qn(pk)} = %s",  # noqa: S608
+                                    [rotate_token(token), row_pk])
+                        changed += 1
+            if len(rows) < batch_size:
+                break
+            last = rows[-1][0]
+    return changed

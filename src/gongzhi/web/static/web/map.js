@@ -1,0 +1,39 @@
+// Draws the area's boundary, its children and its buildings from our own GeoJSON.
+// Base tiles are optional: with none configured (or none reachable) the shapes are drawn on
+// a plain background, so the page works on a closed network.
+(function () {
+  "use strict";
+  var el = document.getElementById("map");
+  var data = JSON.parse(document.getElementById("map-data").textContent);
+  var points = JSON.parse(document.getElementById("map-points").textContent) || [];
+  var script = document.getElementById("map-script");
+  if (!el || typeof L === "undefined") { return; }
+  var map = L.map(el, { zoomSnap: 0.25, preferCanvas: true, attributionControl: false });
+  var tiles = script.dataset.tiles;
+  if (tiles) {
+    L.tileLayer(tiles, { maxZoom: 19, attribution: script.dataset.attribution || "" }).addTo(map);
+    L.control.attribution({ prefix: false }).addTo(map);
+  }
+  var features = data.features || [];
+  var self = features.length && !features[0].properties.url ? features[0] : null;
+  var layer = L.geoJSON(data, {
+    style: function (f) {
+      if (f === self) { return { color: "#b42318", weight: 3, fill: false }; }
+      return f.properties.can_open
+        ? { color: "#1d4ed8", weight: 1.5, fillColor: "#60a5fa", fillOpacity: 0.25 }
+        : { color: "#9ca3af", weight: 1, fillColor: "#e5e7eb", fillOpacity: 0.4 };
+    },
+    onEachFeature: function (f, lyr) {
+      if (f === self) { return; }
+      lyr.bindTooltip(f.properties.name, { sticky: true });
+      if (f.properties.url) { lyr.on("click", function () { window.location.href = f.properties.url; }); }
+    },
+  }).addTo(map);
+  points.forEach(function (p) {
+    L.circleMarker([p.lat, p.lon], { radius: 5, color: "#92400e", weight: 1, fillColor: "#f59e0b", fillOpacity: 0.9 })
+      .bindTooltip(p.name + " · " + p.address).addTo(map);
+  });
+  var bounds = layer.getBounds();
+  if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); } else { map.setView([28.2, 112.95], 10); }
+  el.dataset.ready = String(features.length);
+})();

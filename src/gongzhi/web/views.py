@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.accounts.models import Post
+from gongzhi.accounts.selectors import posts_of
+from gongzhi.areas import selectors as areas
+from gongzhi.core import access
+from gongzhi.core.access import Role
+from gongzhi.registry.selectors import buildings_in
+
+DUTIES: dict[str, Promise] = {
+    Role.GRID_WORKER: _("巡查网格、上报问题、核查结果、掌握网格内的人、地、事、物、组织。"),
+    Role.COMMUNITY_WORKER: _("统收网格上报的问题，能自办的自办，办不了的上报街镇。"),
+    Role.STREET_DISPATCHER: _("受理社区上报和热线工单，派遣给职能部门，组织吹哨报到。"),
+    Role.DEPT_HANDLER: _("签收派给本部门的案件，按时处置并反馈。"),
+    Role.CENTER_SUPERVISOR: _("监督全区案件办理，核查结案，发起督办。"),
+    Role.CENTER_DUTY_CHIEF: _("值班指挥：审批延期、退单和改派，处理升级的超期案件。"),
+    Role.LEADER: _("查看辖区的运行态势、办理情况和考核排名。"),
+    Role.SYS_ADMIN: _("配置区域、网格、单位、用户和岗位，查看审计日志。"),
+    Role.RESIDENT: _("反映问题、查询办理进度、评价办理结果。"),
+}
+
+
+@dataclass
+class Card:
+    post: Post
+    duty: Promise
+    stats: list[tuple[Promise, int]] = field(default_factory=list)
+    links: list[tuple[Promise, str]] = field(default_factory=list)
+
+
+def card_for(user: object, post: Post) -> Card:
+    card = Card(post=post, duty=DUTIES[post.role])
+    if post.role == Role.RESIDENT:
+        return card
+    counts = areas.stats(post.area)
+    card.stats = [(_("街道/镇"), counts["streets"]), (_("社区/村"), counts["communities"]),
+                  (_("网格"), counts["grids"]),
+                  (_("楼栋"), buildings_in(user, post.area_path).count())]
+    card.stats = [(label, n) for label, n in card.stats if n]
+    card.links.append((_("打开区域地图"), reverse("area-detail", args=[post.area_path])))
+    if access.can(user, access.VIEW, "audit", post.area_path):
+        card.links.append((_("审计日志"), reverse("audit-list")))
+    return card
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    posts = list(posts_of(request.user))
+    cards = [card_for(request.user, p) for p in posts]
+    return render(request, "web/home.html", {"posts": posts, "cards": cards})
