@@ -37,7 +37,8 @@ def test_district_leader_drills_down_to_a_grid(new_page: Callable[..., Page]) ->
     expect(page.locator("#map")).to_have_attribute("data-ready", "10")
     expect(page.locator("#children tbody tr")).to_have_count(9)
     expect(page.locator("#children a")).to_have_count(1)
-    expect(page.locator("#map path.leaflet-interactive")).to_have_count(9)
+    expect(page.locator("#map path.area-open")).to_have_count(1)
+    expect(page.locator("#map path.area-closed")).to_have_count(8)
     shot(page, "s1-02-city-map")
 
     for name, heading in [("岳麓区", "岳麓区"), ("岳麓街道", "岳麓街道"), ("麓山南路社区居委会", "麓山南路社区居委会"),

@@ -125,3 +125,8 @@ def test_english_switch(role_users: dict[str, User]) -> None:
     body = c.get("/").content.decode()
     assert 'lang="en"' in body
     assert "Leader" in body
+
+
+def test_browser_language_does_not_switch_the_ui(client: Client) -> None:
+    body = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "用户名" in body

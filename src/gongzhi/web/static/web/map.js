@@ -8,7 +8,7 @@
   var points = JSON.parse(document.getElementById("map-points").textContent) || [];
   var script = document.getElementById("map-script");
   if (!el || typeof L === "undefined") { return; }
-  var map = L.map(el, { zoomSnap: 0.25, preferCanvas: true, attributionControl: false });
+  var map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
   var tiles = script.dataset.tiles;
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 19, attribution: script.dataset.attribution || "" }).addTo(map);
@@ -24,16 +24,20 @@
         : { color: "#9ca3af", weight: 1, fillColor: "#e5e7eb", fillOpacity: 0.4 };
     },
     onEachFeature: function (f, lyr) {
-      if (f === self) { return; }
+      // Set before the layer joins the map, so the SVG paths are created with them.
+      lyr.options.className = f === self ? "area-self" : (f.properties.can_open ? "area-open" : "area-closed");
+      if (f === self) { lyr.options.interactive = false; return; }
       lyr.bindTooltip(f.properties.name, { sticky: true });
       if (f.properties.url) { lyr.on("click", function () { window.location.href = f.properties.url; }); }
     },
-  }).addTo(map);
+  });
+  // The view must be set before any layer joins the map.
+  var bounds = layer.getBounds();
+  if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); } else { map.setView([28.2, 112.95], 10); }
+  layer.addTo(map);
   points.forEach(function (p) {
     L.circleMarker([p.lat, p.lon], { radius: 5, color: "#92400e", weight: 1, fillColor: "#f59e0b", fillOpacity: 0.9 })
       .bindTooltip(p.name + " · " + p.address).addTo(map);
   });
-  var bounds = layer.getBounds();
-  if (bounds.isValid()) { map.fitBounds(bounds, { padding: [10, 10] }); } else { map.setView([28.2, 112.95], 10); }
   el.dataset.ready = String(features.length);
 })();
