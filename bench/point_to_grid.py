@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry import MultiPoint, box
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from gongzhi.areas.geo import GridIndex  # noqa: E402
+from gongzhi.areas.geo import GridIndex
 
 BOX = (112.6, 27.9, 113.4, 28.5)  # ~80 km × 65 km
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -9,7 +11,7 @@ from tests.builders import make_role_users, make_tree
 
 
 @pytest.fixture(autouse=True)
-def _pii_keys(settings: pytest.FixtureRequest) -> None:
+def _pii_keys(settings: Any) -> None:
     # Fixed per test session so values written in a test decrypt in the same test.
     settings.PII_KEYS = [_KEY]
     settings.PII_HASH_KEY = "test-hash-key"

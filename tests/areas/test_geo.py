@@ -55,7 +55,7 @@ def test_outside_china_is_unchanged_and_arrays_match_scalars() -> None:
 
 
 def test_bad_datum_and_coordinates() -> None:
-    with pytest.raises(ValueError, match="datum='mars'.*wgs84, gcj02, bd09"):
+    with pytest.raises(ValueError, match=r"datum='mars'.*wgs84, gcj02, bd09"):
         geo.to_wgs84(112.9, 28.2, "mars")
     with pytest.raises(ValueError, match="lon=200"):
         geo.check_lonlat(200, 28.2)

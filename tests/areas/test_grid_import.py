@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from gongzhi.areas.geo import wgs84_to_gcj02
 
+from gongzhi.areas.geo import wgs84_to_gcj02
 from gongzhi.areas.grid_import import GridImportError, import_grids
 from gongzhi.areas.locate import locate_grid
 from gongzhi.areas.models import Area, GridLayer, Level

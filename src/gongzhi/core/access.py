@@ -9,7 +9,7 @@ slip through without a rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, TypeVar
 
 from django.core.exceptions import PermissionDenied
@@ -47,7 +47,7 @@ FRONTLINE_ROLES = frozenset(
 _RULES: dict[str, dict[str, frozenset[str]]] = {}
 
 
-def register(resource: str, grants: dict[str, Iterable[str]]) -> None:
+def register(resource: str, grants: Mapping[str, Iterable[str]]) -> None:
     """Declare which roles may take which actions on ``resource`` (within their areas)."""
     unknown = set(grants) - set(Role.values)
     if unknown:

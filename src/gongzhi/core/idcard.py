@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -12,6 +13,7 @@ PROVINCES = frozenset(
     {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
      50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
 )
+_CHINA = ZoneInfo("Asia/Shanghai")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 
 
@@ -51,7 +53,7 @@ def check_id_number(raw: str, *, today: date | None = None) -> IdInfo:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise InvalidIdNumberError(f"出生日期无效：{number[6:14]} (GB 11643: birth date)") from None
-    if birth.year < 1900 or birth > (today or date.today()):
+    if birth.year < 1900 or birth > (today or datetime.now(_CHINA).date()):
         raise InvalidIdNumberError(f"出生日期无效：{number[6:14]} (GB 11643: birth date)")
     expected = id_check_char(number[:17])
     if number[17] != expected:
@@ -68,8 +70,9 @@ def check_phone(raw: str) -> str:
     compact = re.sub(r"^(\+?86|0086)(?=1\d{10}$)", "", compact)
     if re.fullmatch(r"1[3-9]\d{9}", compact):
         return compact
-    landline = re.fullmatch(r"(0\d{2,3})(\d{7,8})", compact)
-    if landline and not re.fullmatch(r"0\d{2,3}", compact):
+    # Area codes 010 and 020–029 have three digits, all others four.
+    landline = re.fullmatch(r"(0[12]\d|0[3-9]\d{2})(\d{7,8})", compact)
+    if landline:
         return f"{landline.group(1)}-{landline.group(2)}"
     raise InvalidPhoneError(
         f"电话号码格式不正确：{raw!r}；手机应为11位（1开头），固话应为区号+7到8位号码"

@@ -183,7 +183,7 @@ def rotate_all(batch_size: int = 1000) -> int:
     """Re-encrypt every protected value under the current (first) key. Returns values changed."""
     changed = 0
     for model, field in encrypted_fields():
-        table, column, pk = model._meta.db_table, field.column, model._meta.pk.column  # type: ignore[union-attr]
+        table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
         qn = connection.ops.quote_name
         last = None
         while True:

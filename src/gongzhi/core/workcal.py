@@ -8,6 +8,7 @@ Deadline arithmetic runs in the local zone (settings.TIME_ZONE) and returns awar
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -58,13 +59,13 @@ def is_workday(d: date) -> bool:
 @cache
 def _periods(spec: tuple[tuple[str, str], ...]) -> tuple[tuple[time, time], ...]:
     parsed = tuple((time.fromisoformat(a), time.fromisoformat(b)) for a, b in spec)
-    if not parsed or any(a >= b for a, b in parsed) or any(p[1] > q[0] for p, q in zip(parsed, parsed[1:], strict=False)):
+    if not parsed or any(a >= b for a, b in parsed) or any(p[1] > q[0] for p, q in itertools.pairwise(parsed)):
         raise ValueError(f"GONGZHI_WORK_HOURS must be ordered, non-overlapping periods, got {spec}")
     return parsed
 
 
 def periods() -> tuple[tuple[time, time], ...]:
-    return _periods(tuple(tuple(p) for p in settings.GONGZHI_WORK_HOURS))  # type: ignore[arg-type]
+    return _periods(tuple(tuple(p) for p in settings.GONGZHI_WORK_HOURS))
 
 
 def hours_per_day() -> float:
@@ -160,7 +161,7 @@ def add_work_days(start: datetime, days: int) -> datetime:
         return start
     d = cur.date()
     step = timedelta(days=1 if days > 0 else -1)
-    for _ in range(abs(days)):
+    for _day in range(abs(days)):
         d += step
         while not is_workday(d):
             d += step
