@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from gongzhi.accounts.models import Post, Unit, User
+from gongzhi.core.admin_audit import AuditedAdmin
 
 
 class PostInline(admin.TabularInline):
@@ -11,7 +12,7 @@ class PostInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ("username", "full_name", "is_active", "is_staff")
     search_fields = ("username", "full_name")
     fieldsets = (*BaseUserAdmin.fieldsets, ("共治", {"fields": ("full_name",)}))
@@ -19,7 +20,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdmin):
     list_display = ("name", "kind", "area", "parent", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "code")
@@ -27,7 +28,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(AuditedAdmin):
     list_display = ("user", "role", "unit", "area", "is_active")
     list_filter = ("role", "is_active")
     raw_id_fields = ("user", "area", "unit")

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from gongzhi.core.admin_audit import AuditedAdmin
 from gongzhi.core.models import AuditEvent, CalendarDay
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(AuditedAdmin):
     list_display = ("date", "is_workday", "name")
     list_filter = ("is_workday",)
 
