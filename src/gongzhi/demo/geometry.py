@@ -12,11 +12,17 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import MultiPoint, Polygon, box, mapping
+from shapely.geometry import MultiPoint, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
-# WGS-84 box around 长沙市 and approximate district centres (facts of geography).
-CITY_BOX = (111.89, 27.85, 114.25, 28.66)
+# A coarse hand-drawn outline of 长沙市 (WGS-84) and approximate district centres: enough for
+# the demo's districts to sit where people expect them, not a boundary of record.
+CITY_OUTLINE = [
+    (111.90, 28.20), (112.05, 28.45), (112.40, 28.55), (112.70, 28.62), (112.95, 28.66),
+    (113.20, 28.55), (113.55, 28.60), (113.90, 28.45), (114.20, 28.40), (114.25, 28.15),
+    (114.05, 27.95), (113.70, 27.85), (113.30, 27.95), (113.00, 27.88), (112.70, 27.95),
+    (112.40, 27.95), (112.10, 28.02),
+]
 DISTRICT_SEEDS = {
     "430102": (112.99, 28.20),  # 芙蓉区
     "430103": (112.98, 28.12),  # 天心区
@@ -31,7 +37,7 @@ DISTRICT_SEEDS = {
 
 
 def city_shape() -> Polygon:
-    return box(*CITY_BOX)
+    return Polygon(CITY_OUTLINE)
 
 
 def _random_points_in(shape: BaseGeometry, n: int, rng: np.random.Generator) -> list[tuple[float, float]]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from gongzhi.areas.models import Level
+from gongzhi.areas.models import Area, Level
 from gongzhi.demo.city import DEMO_LOGINS, DEMO_PASSWORD, load_demo_city
 
 
@@ -39,7 +40,14 @@ class Command(BaseCommand):
     @staticmethod
     def logins_table(addr: str) -> str:
         rows = [f"\n  共治 演示平台: http://{addr}/\n", f"  所有演示账号的密码: {DEMO_PASSWORD}\n",
-                f"  {'用户名':<18}{'姓名':<8}{'角色'}"]
+                f"  {pad('用户名', 20)}{pad('姓名', 12)}角色 / 辖区"]
+        names = dict(Area.objects.filter(path__in=[d.area_path for d in DEMO_LOGINS]).values_list("path", "name"))
         for d in DEMO_LOGINS:
-            rows.append(f"  {d.username:<21}{d.full_name:<8}{d.role.label}")
+            rows.append(f"  {pad(d.username, 20)}{pad(d.full_name, 12)}{d.role.label} / {names.get(d.area_path, '')}")
         return "\n".join(rows) + "\n"
+
+
+def pad(text: str, width: int) -> str:
+    """Left-align in a terminal, where a Chinese character takes two columns."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 1)

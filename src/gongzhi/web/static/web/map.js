@@ -27,7 +27,10 @@
       // Set before the layer joins the map, so the SVG paths are created with them.
       lyr.options.className = f === self ? "area-self" : (f.properties.can_open ? "area-open" : "area-closed");
       if (f === self) { lyr.options.interactive = false; return; }
-      lyr.bindTooltip(f.properties.name, { sticky: true });
+      // Few children (districts, streets): name them on the map; many: name on hover.
+      lyr.bindTooltip(f.properties.name, features.length <= 30
+        ? { permanent: true, direction: "center", className: "area-label" }
+        : { sticky: true });
       if (f.properties.url) { lyr.on("click", function () { window.location.href = f.properties.url; }); }
     },
   });
