@@ -16,7 +16,7 @@ from typing import Any
 
 from gongzhi.accounts.models import Post, Unit, UnitKind, User
 from gongzhi.accounts.services import save_new_user
-from gongzhi.areas.models import Area, GridLayer, Level
+from gongzhi.areas.models import PATH_LENGTH, Area, GridLayer, Level
 from gongzhi.areas.services import set_boundary_fields
 from gongzhi.core.access import Role
 
@@ -57,7 +57,7 @@ def make_tree() -> dict[str, Area]:
     areas: dict[str, Area] = {}
     grid_index = 0
     for path, name, level in TREE:
-        parent = areas.get(path[: {1: 0, 2: 4, 3: 6, 4: 9, 5: 12, 6: 15}[level]]) if level > Level.CITY else None
+        parent = areas[path[: PATH_LENGTH[Level(level - 1)]]] if level > Level.CITY else None
         area = Area(code=path.ljust(12, "0") if len(path) <= 12 else path, path=path, name=name,
                     level=level, parent=parent, layer=layer if level >= Level.GRID else None)
         if level == Level.GRID:

@@ -1,15 +1,13 @@
-"""Writes to the area tree: boundaries, grids. Every change is checked and audited."""
+"""Writes to the area tree shared by the importers, the admin and the demo."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import F
 
 from gongzhi.areas.geo import parse_boundary
 from gongzhi.areas.models import Area, GridLayer
-from gongzhi.core import access, audit
 
 
 def set_boundary_fields(area: Area, geojson: dict[str, Any], *, generated: bool = False) -> None:
@@ -23,13 +21,3 @@ def set_boundary_fields(area: Area, geojson: dict[str, Any], *, generated: bool 
 def bump_layer_revision(layer_id: int | None) -> None:
     if layer_id is not None:
         GridLayer.objects.filter(pk=layer_id).update(revision=F("revision") + 1)
-
-
-@transaction.atomic
-def do_set_boundary(user: Any, area: Area, geojson: dict[str, Any], *, reason: str = "") -> Area:
-    access.check(user, access.CHANGE, "area", area.path)
-    set_boundary_fields(area, geojson, generated=False)
-    area.save(update_fields=["boundary", "min_lon", "min_lat", "max_lon", "max_lat", "boundary_generated"])
-    bump_layer_revision(area.layer_id)
-    audit.record("area.boundary", actor=user, obj=area, reason=reason)
-    return area

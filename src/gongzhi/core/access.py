@@ -55,10 +55,6 @@ def register(resource: str, grants: Mapping[str, Iterable[str]]) -> None:
     _RULES[resource] = {role: frozenset(actions) for role, actions in grants.items()}
 
 
-def rules() -> dict[str, dict[str, frozenset[str]]]:
-    return {r: dict(g) for r, g in _RULES.items()}
-
-
 def _grant(roles: Iterable[str], actions: Iterable[str]) -> dict[str, frozenset[str]]:
     acts = frozenset(actions)
     return {str(r): acts for r in roles}
@@ -97,10 +93,6 @@ def forget_posts(user: Any) -> None:
     """Drop the per-request cache after a user's posts changed."""
     if hasattr(user, "_gongzhi_posts"):
         del user._gongzhi_posts
-
-
-def roles_of(user: Any) -> set[str]:
-    return {role for role, _path in _posts(user)}
 
 
 def scope_roots(user: Any, action: str, resource: str) -> list[str]:

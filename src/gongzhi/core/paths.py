@@ -31,10 +31,6 @@ def subtree_q(field: str, path: str) -> Q:
     return q
 
 
-def is_within(path: str, root: str) -> bool:
-    return path.startswith(root)
-
-
 def ancestors(path: str) -> list[str]:
     """Paths of the areas above ``path``, top down, not including ``path`` itself."""
     return [path[:n] for n in PATH_LENGTHS if n < len(path)]

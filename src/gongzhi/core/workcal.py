@@ -135,13 +135,6 @@ def work_hours_between(a: datetime, b: datetime) -> float:
     return total.total_seconds() / 3600
 
 
-def next_workday(d: date) -> date:
-    d += timedelta(days=1)
-    while not is_workday(d):
-        d += timedelta(days=1)
-    return d
-
-
 def workdays_between(d1: date, d2: date) -> int:
     """Working days after ``d1`` up to and including ``d2`` (negative if ``d2`` is earlier)."""
     if d2 < d1:

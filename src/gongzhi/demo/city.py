@@ -14,7 +14,7 @@ from shapely.geometry import Point, shape
 from gongzhi.accounts.models import Post, Unit, UnitKind, User
 from gongzhi.accounts.services import save_new_user
 from gongzhi.areas.divisions import ImportReport, import_city
-from gongzhi.areas.models import Area, GridLayer, Level
+from gongzhi.areas.models import PATH_LENGTH, Area, GridLayer, Level
 from gongzhi.areas.services import set_boundary_fields
 from gongzhi.core.access import Role
 from gongzhi.core.paths import subtree_q
@@ -80,7 +80,7 @@ def build_geometry(layer: GridLayer) -> int:
     children: dict[str, list[Area]] = {}
     for a in areas:
         if a.parent_id:
-            children.setdefault(a.path[: {2: 4, 3: 6, 4: 9}[a.level]], []).append(a)
+            children.setdefault(a.path[: PATH_LENGTH[Level(a.level - 1)]], []).append(a)
     city = next(a for a in areas if a.level == Level.CITY)
     shapes = {city.path: city_shape()}
     for a in areas:
