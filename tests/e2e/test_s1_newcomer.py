@@ -48,10 +48,20 @@ def test_district_leader_drills_down_to_a_grid(new_page: Callable[..., Page]) ->
         shot(page, f"s1-03-{heading}")
 
     expect(page.locator(".meta")).to_contain_text("生成边界")
-    expect(page.locator("#map")).to_have_attribute("data-ready", "1")
+    # The grid's own outline and its three micro-grids.
+    expect(page.locator("#map")).to_have_attribute("data-ready", "4")
     worker = page.locator("#staff tr[data-role=grid_worker]")
     expect(worker).to_contain_text("李思雨")
     expect(worker.locator(".masked")).to_have_text(re.compile(r"^139\*{4}\d{4}$"))
     expect(page.locator("#buildings tbody tr").first).to_be_visible()
     assert page.locator("#buildings tbody tr").count() >= 1
     shot(page, "s1-04-grid")
+
+
+def test_grid_shows_its_micro_grids(new_page: Callable[..., Page]) -> None:
+    page = new_page()
+    login(page, "lushan_grid1")
+    page.goto("/areas/430104002014001/")
+    expect(page.locator("#children tbody tr")).to_have_count(3)
+    page.locator("#children").get_by_role("link", name="麓山南路社区第1网格第1微网格").click()
+    expect(page.locator("h1")).to_contain_text("微网格")

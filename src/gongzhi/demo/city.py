@@ -96,13 +96,20 @@ def build_geometry(layer: GridLayer) -> int:
         if a.level == Level.COMMUNITY:
             n = grids_per_community(a.name)
             keys = [f"{a.path}{i:03d}" for i in range(1, n + 1)]
-            for key, shape in split(shapes[a.path], keys, seed=int(a.path) % 2**32).items():
+            for key, cell in split(shapes[a.path], keys, seed=int(a.path) % 2**32).items():
                 grid = Area(code=key, path=key, name=f"{short_name(a.name)}第{int(key[-3:])}网格",
                             level=Level.GRID, parent=a, layer=layer)
-                set_boundary_fields(grid, to_geojson(shape), generated=True)
+                set_boundary_fields(grid, to_geojson(cell), generated=True)
                 grids.append(grid)
     Area.objects.bulk_update(areas, ["boundary", "min_lon", "min_lat", "max_lon", "max_lat", "boundary_generated"], batch_size=500)
     Area.objects.bulk_create(grids, batch_size=500)
+    showcase = Area.objects.get(path=SHOWCASE_GRID)
+    keys = [f"{SHOWCASE_GRID}{i:03d}" for i in range(1, 4)]
+    for key, cell in split(shape(showcase.boundary), keys, seed=7).items():
+        micro = Area(code=key, path=key, name=f"{showcase.name}第{int(key[-3:])}微网格",
+                     level=Level.MICRO_GRID, parent=showcase, layer=layer)
+        set_boundary_fields(micro, to_geojson(cell), generated=True)
+        micro.save()
     return len(grids)
 
 
