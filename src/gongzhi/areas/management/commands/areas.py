@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from gongzhi.areas.divisions import DivisionImportError, import_city
-from gongzhi.areas.grid_import import GridImportError, import_grids
+from gongzhi.areas.divisions import DivisionImportError, ImportReport, import_city
+from gongzhi.areas.grid_import import GridImportError, GridImportReport, import_grids
 from gongzhi.areas.locate import locate_grid
+
+R = TypeVar("R", ImportReport, GridImportReport)
 
 
 class Command(BaseCommand):
@@ -36,9 +39,19 @@ class Command(BaseCommand):
         getattr(self, "handle_" + options["action"].replace("-", "_"))(**options)
 
     def handle_import(self, *, city: str, source: str, skip_bad_rows: bool, **_: Any) -> None:
+        report = self.run_import(lambda: import_city(Path(source), city, skip_bad_rows=skip_bad_rows))
+        created = ", ".join(f"level {lvl}: {n}" for lvl, n in sorted(report.created.items()))
+        self.stdout.write(f"city {report.city}: created {created}; renamed {report.updated}; skipped {report.skipped}")
+
+    def handle_import_grids(self, *, file: str, layer: str, skip_bad_rows: bool, **_: Any) -> None:
+        report = self.run_import(lambda: import_grids(Path(file), layer, skip_bad_rows=skip_bad_rows))
+        self.stdout.write(f"grids created {report.created}, updated {report.updated}, skipped {len(report.errors)}")
+
+    def run_import(self, run: Callable[[], R]) -> R:
+        """Run an importer; print every bad row (refused or skipped) and exit non-zero on refusal."""
         try:
-            report = import_city(Path(source), city, skip_bad_rows=skip_bad_rows)
-        except DivisionImportError as exc:
+            report = run()
+        except (DivisionImportError, GridImportError) as exc:
             for err in exc.report.errors:
                 self.stderr.write(str(err))
             raise CommandError(str(exc)) from exc
@@ -46,21 +59,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for err in report.errors:
             self.stderr.write(f"skipped: {err}")
-        created = ", ".join(f"level {lvl}: {n}" for lvl, n in sorted(report.created.items()))
-        self.stdout.write(f"city {report.city}: created {created}; renamed {report.updated}; skipped {report.skipped}")
-
-    def handle_import_grids(self, *, file: str, layer: str, skip_bad_rows: bool, **_: Any) -> None:
-        try:
-            report = import_grids(Path(file), layer, skip_bad_rows=skip_bad_rows)
-        except GridImportError as exc:
-            for err in exc.report.errors:
-                self.stderr.write(str(err))
-            raise CommandError(str(exc)) from exc
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        for err in report.errors:
-            self.stderr.write(f"skipped: {err}")
-        self.stdout.write(f"grids created {report.created}, updated {report.updated}, skipped {len(report.errors)}")
+        return report
 
     def handle_locate(self, *, lon: float, lat: float, datum: str, **_: Any) -> None:
         try:
