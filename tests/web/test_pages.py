@@ -130,3 +130,10 @@ def test_english_switch(role_users: dict[str, User]) -> None:
 def test_browser_language_does_not_switch_the_ui(client: Client) -> None:
     body = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "用户名" in body
+
+
+def test_map_tiles_are_a_setting(role_users: dict[str, User], settings: object) -> None:
+    c = client_for(role_users[Role.LEADER])
+    assert 'data-tiles=""' in c.get("/areas/430104/").content.decode()
+    settings.GONGZHI_MAP_TILES_URL = "https://tiles.example.gov.cn/{z}/{x}/{y}.png"  # type: ignore[attr-defined]
+    assert 'data-tiles="https://tiles.example.gov.cn/{z}/{x}/{y}.png"' in c.get("/areas/430104/").content.decode()

@@ -26,6 +26,12 @@ DEMO_PASSWORD = "gongzhi-demo-2026"  # noqa: S105 (the published demo password)
 SHOWCASE_STREET = "430104002"  # 岳麓区 岳麓街道
 SHOWCASE_COMMUNITY = "430104002014"  # 麓山南路社区
 SHOWCASE_GRID = SHOWCASE_COMMUNITY + "001"
+CITY_DEPARTMENTS = [
+    ("chengguan", "城市管理和综合执法局"),
+    ("zhujian", "住房和城乡建设局"),
+    ("shengtai", "生态环境局"),
+    ("jiaotong", "交通运输局"),
+]
 DISTRICT_DEPARTMENTS = [
     ("chengguan", "城市管理和综合执法局"),
     ("zhujian", "住房和城乡建设局"),
@@ -54,7 +60,7 @@ DEMO_LOGINS = [
     DemoLogin("yuelu_chengguan", "刘建军", Role.DEPT_HANDLER, "430104", "dept-430104-chengguan"),
     DemoLogin("yuelu_dispatcher", "陈志强", Role.STREET_DISPATCHER, SHOWCASE_STREET, f"street-{SHOWCASE_STREET}"),
     DemoLogin("lushan_community", "王红梅", Role.COMMUNITY_WORKER, SHOWCASE_COMMUNITY, f"community-{SHOWCASE_COMMUNITY}"),
-    DemoLogin("lushan_grid1", "李思雨", Role.GRID_WORKER, SHOWCASE_GRID, f"community-{SHOWCASE_COMMUNITY}"),
+    DemoLogin("lushan_grid1", "李思雨", Role.GRID_WORKER, SHOWCASE_GRID, f"gridstation-{SHOWCASE_COMMUNITY}"),
     DemoLogin("resident", "张秀兰", Role.RESIDENT, SHOWCASE_COMMUNITY, ""),
 ]
 
@@ -147,6 +153,8 @@ def build_units() -> None:
     _parents: dict[str, str | None] = {}
     city = areas[CITY]
     add(f"center-{CITY}", f"{city.name}网格化服务管理中心", UnitKind.CENTER, CITY)
+    for code, dept in CITY_DEPARTMENTS:
+        add(f"dept-{CITY}-{code}", f"{city.name}{dept}", UnitKind.DEPARTMENT, CITY, f"center-{CITY}")
     for path, area in areas.items():
         if area.level == Level.DISTRICT:
             add(f"center-{path}", f"{area.name}网格化服务管理中心", UnitKind.CENTER, path, f"center-{CITY}")
@@ -157,6 +165,8 @@ def build_units() -> None:
             add(f"street-{path}", f"{area.name}{office}", UnitKind.STREET_OFFICE, path, f"center-{path[:6]}")
         elif area.level == Level.COMMUNITY:
             add(f"community-{path}", area.name, UnitKind.COMMUNITY_COMMITTEE, path, f"street-{path[:9]}")
+            if path == SHOWCASE_COMMUNITY:
+                add(f"gridstation-{path}", f"{short_name(area.name)}网格工作站", UnitKind.GRID_STATION, path, f"community-{path}")
     Unit.objects.bulk_create(units, batch_size=1000)
     ids = dict(Unit.objects.values_list("code", "pk"))
     linked = []
