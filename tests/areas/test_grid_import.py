@@ -35,7 +35,6 @@ def test_imports_a_second_layer_and_allocates_codes(tree: dict[str, Area], tmp_p
     assert (report.created, report.updated) == (2, 0)
     layer = GridLayer.objects.get(code="chengguan")
     assert not layer.is_authoritative
-    assert layer.revision == 1
     codes = sorted(Area.objects.filter(layer=layer).values_list("code", flat=True))
     # 001 and 002 are taken by the authoritative layer's grids: sequences are shared.
     assert codes == ["430104002014003", "430104002014004"]
@@ -48,10 +47,15 @@ def test_imports_a_second_layer_and_allocates_codes(tree: dict[str, Area], tmp_p
 
 def test_reimport_updates_by_code(tree: dict[str, Area], tmp_path: Path) -> None:
     import_grids(write(tmp_path, [feature("430104002014", "A", square(113.0, 28.0), "430104002014010")]), "chengguan")
+    version = GridLayer.objects.get(code="chengguan").version
+    assert locate_grid(113.005, 28.005, layer=GridLayer.objects.get(code="chengguan")) is not None
     report = import_grids(write(tmp_path, [feature("430104002014", "A改", square(113.5, 28.0), "430104002014010")]), "chengguan")
     assert (report.created, report.updated) == (0, 1)
     grid = Area.objects.get(code="430104002014010")
     assert (grid.name, grid.min_lon) == ("A改", 113.5)
+    assert grid.layer.version != version
+    # The cached index was replaced: the old place no longer holds the grid.
+    assert locate_grid(113.005, 28.005, layer=grid.layer) is None
     assert locate_grid(113.505, 28.005, layer=grid.layer) == grid
 
 

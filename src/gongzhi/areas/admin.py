@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from gongzhi.areas.geo import parse_boundary
 from gongzhi.areas.models import PATH_LENGTH, Area, GridLayer, Level
-from gongzhi.areas.services import bump_layer_revision, set_boundary_fields
+from gongzhi.areas.services import renew_layer_version, set_boundary_fields
 from gongzhi.core.admin_audit import AuditedAdmin
 
 CODE_LENGTH = {Level.GRID: 15, Level.MICRO_GRID: 18}
@@ -45,7 +45,7 @@ class AreaForm(forms.ModelForm):
 
 @admin.register(GridLayer)
 class GridLayerAdmin(AuditedAdmin):
-    list_display = ("name", "code", "is_authoritative", "revision")
+    list_display = ("name", "code", "is_authoritative")
 
 
 @admin.register(Area)
@@ -62,4 +62,4 @@ class AreaAdmin(AuditedAdmin):
         if obj.boundary:
             set_boundary_fields(obj, obj.boundary)
         super().save_model(request, obj, form, change)
-        bump_layer_revision(obj.layer_id)
+        renew_layer_version(obj.layer_id)

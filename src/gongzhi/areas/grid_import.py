@@ -21,7 +21,7 @@ from shapely.geometry import mapping
 
 from gongzhi.areas.geo import parse_boundary, to_wgs84
 from gongzhi.areas.models import Area, GridLayer, Level
-from gongzhi.areas.services import bump_layer_revision, set_boundary_fields
+from gongzhi.areas.services import renew_layer_version, set_boundary_fields
 
 
 @dataclass
@@ -116,5 +116,5 @@ def import_grids(path: Path, layer_code: str, *, skip_bad_rows: bool = False) ->
         else:
             report.created += 1
         grid.save()
-    bump_layer_revision(layer.pk)
+    renew_layer_version(layer.pk)
     return report

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,8 +16,7 @@ from gongzhi.areas.models import Area, GridLayer, Level
 
 @dataclass(frozen=True)
 class _Cached:
-    revision: int
-    count: int
+    version: uuid.UUID
     index: GridIndex
 
 
@@ -28,15 +29,19 @@ def authoritative_layer() -> GridLayer | None:
 
 
 def grid_index(layer: GridLayer) -> GridIndex:
-    count = Area.objects.filter(layer=layer, level=Level.GRID, is_active=True).count()
+    """The layer's index, rebuilt when the layer's version changed (every grid writer renews it)."""
     cached = _cache.get(layer.pk)
-    if cached and cached.revision == layer.revision and cached.count == count:
+    if cached and cached.version == layer.version:
         return cached.index
     with _lock:
+        ids: list[int] = []
+        shapes: list[dict[str, Any]] = []
         rows = Area.objects.filter(layer=layer, level=Level.GRID, is_active=True, boundary__isnull=False)
-        ids, shapes = zip(*rows.values_list("pk", "boundary").iterator(chunk_size=2000), strict=True) if count else ((), ())
-        index = GridIndex.from_geojson(list(ids), list(shapes))
-        _cache[layer.pk] = _Cached(layer.revision, count, index)
+        for pk, boundary in rows.values_list("pk", "boundary").iterator(chunk_size=2000):
+            ids.append(pk)
+            shapes.append(boundary)
+        index = GridIndex.from_geojson(ids, shapes)
+        _cache[layer.pk] = _Cached(layer.version, index)
         return index
 
 

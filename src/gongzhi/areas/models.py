@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import models
@@ -28,9 +29,10 @@ class GridLayer(models.Model):
     name = models.CharField(_("名称"), max_length=60)
     is_authoritative = models.BooleanField(_("全科网格（权威图层）"), default=False)
     description = models.TextField(_("说明"), blank=True)
-    # Bumped whenever a grid of this layer changes shape, so every process rebuilds its
-    # point-in-grid index on next use instead of answering from a stale one.
-    revision = models.PositiveIntegerField(default=0, editable=False)
+    # Replaced whenever a grid of this layer changes, so every process rebuilds its
+    # point-in-grid index on next use instead of answering from a stale one. A random token
+    # rather than a counter: a counter can repeat after a database is rebuilt or restored.
+    version = models.UUIDField(default=uuid.uuid4, editable=False)
 
     class Meta:
         verbose_name = _("网格图层")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
-
-from django.db.models import F
 
 from gongzhi.areas.geo import parse_boundary
 from gongzhi.areas.models import Area, GridLayer
@@ -18,6 +17,6 @@ def set_boundary_fields(area: Area, geojson: dict[str, Any], *, generated: bool 
     area.boundary_generated = generated
 
 
-def bump_layer_revision(layer_id: int | None) -> None:
+def renew_layer_version(layer_id: int | None) -> None:
     if layer_id is not None:
-        GridLayer.objects.filter(pk=layer_id).update(revision=F("revision") + 1)
+        GridLayer.objects.filter(pk=layer_id).update(version=uuid.uuid4())

@@ -63,10 +63,10 @@ def record(
         ip = ctx.ip if ctx else ""
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     with transaction.atomic():
+        # The locked head numbers the rows: a row inserted behind its back collides on the key.
         head = AuditChainHead.objects.select_for_update().get(pk=1)
-        last = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
         event = AuditEvent(
-            id=max(head.last_id, last) + 1,
+            id=head.last_id + 1,
             at=timezone.now(),
             actor=actor if authenticated else None,
             actor_name=(actor.get_full_name() or actor.get_username()) if authenticated else "",

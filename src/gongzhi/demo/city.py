@@ -15,7 +15,7 @@ from gongzhi.accounts.models import Post, Unit, UnitKind, User
 from gongzhi.accounts.services import save_new_user
 from gongzhi.areas.divisions import ImportReport, import_city
 from gongzhi.areas.models import PATH_LENGTH, Area, GridLayer, Level
-from gongzhi.areas.services import set_boundary_fields
+from gongzhi.areas.services import renew_layer_version, set_boundary_fields
 from gongzhi.core.access import Role
 from gongzhi.core.paths import subtree_q
 from gongzhi.demo.geometry import DISTRICT_SEEDS, city_shape, split, to_geojson
@@ -116,6 +116,7 @@ def build_geometry(layer: GridLayer) -> int:
                      level=Level.MICRO_GRID, parent=showcase, layer=layer)
         set_boundary_fields(micro, to_geojson(cell), generated=True)
         micro.save()
+    renew_layer_version(layer.pk)
     return len(grids)
 
 
