@@ -70,6 +70,7 @@ def stats(area: Area) -> dict[str, int]:
         subtree(area.path).exclude(pk=area.pk).values_list("level").annotate(n=Count("id")).values_list("level", "n")
     )
     return {
+        "districts": by_level.get(Level.DISTRICT, 0),
         "streets": by_level.get(Level.STREET, 0),
         "communities": by_level.get(Level.COMMUNITY, 0),
         "grids": by_level.get(Level.GRID, 0),

@@ -42,7 +42,7 @@ def card_for(user: object, post: Post) -> Card:
     if post.role == Role.RESIDENT:
         return card
     counts = areas.stats(post.area)
-    card.stats = [(_("街道/镇"), counts["streets"]), (_("社区/村"), counts["communities"]),
+    card.stats = [(_("区/县"), counts["districts"]), (_("街道/镇"), counts["streets"]), (_("社区/村"), counts["communities"]),
                   (_("网格"), counts["grids"]),
                   (_("楼栋"), buildings_in(user, post.area_path).count())]
     card.stats = [(label, n) for label, n in card.stats if n]
