@@ -110,3 +110,13 @@ def test_locate_command(tree: dict[str, Area], capsys: pytest.CaptureFixture[str
         call_command("areas", "locate", "100", "40")
     with pytest.raises(CommandError, match="datum"):
         call_command("areas", "locate", "112.9", "28.2", "--datum", "mars")
+
+
+def test_other_layers_stay_out_of_the_tree_pages(tree: dict[str, Area], tmp_path: Path) -> None:
+    from gongzhi.areas import selectors
+
+    import_grids(write(tmp_path, [feature("430104002014", "城管单元A", square(113.0, 28.0))]), "chengguan")
+    community = tree["430104002014"]
+    assert [c.area.path for c in selectors.children(None, community)] == ["430104002014001", "430104002014002"]
+    assert selectors.stats(tree["430104002"])["grids"] == 3
+    assert selectors.grids_under("430104").count() == 4

@@ -81,3 +81,14 @@ def test_verify_command_reports_success(capsys: pytest.CaptureFixture[str]) -> N
     call_command("audit", "verify")
     assert "2 rows verified" in capsys.readouterr().out
     assert AuditChainHead.objects.get(pk=1).count == 2
+
+
+def test_tail_check_reads_only_the_newest_rows_but_still_links_them() -> None:
+    events = _events(6)
+    assert audit.verify_chain(tail=3) == audit.ChainReport(3, None, "")
+    _drop_guards()
+    AuditEvent.objects.filter(pk=events[1].pk).update(reason="被篡改")
+    assert audit.verify_chain(tail=3).ok  # outside the tail: only the full check sees it
+    assert audit.verify_chain().first_broken_id == events[1].pk
+    AuditEvent.objects.filter(pk=events[4].pk).update(reason="被篡改")
+    assert audit.verify_chain(tail=3).first_broken_id == events[4].pk

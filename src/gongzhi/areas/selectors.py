@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 
-from gongzhi.areas.models import Area, Level
+from gongzhi.areas.models import Area, GridLayer, Level
 from gongzhi.core import access
 from gongzhi.core.paths import ancestors, subtree_q
 
@@ -35,8 +35,18 @@ class ChildRow:
     grid_count: int
 
 
+def main_tree() -> Q:
+    """Administrative areas and the authoritative layer's grids: what the tree pages show.
+
+    Grids of other layers (多网合一: a department's own cut of the same ground) overlap the
+    authoritative ones and are left out of counts and listings.
+    """
+    authoritative = list(GridLayer.objects.filter(is_authoritative=True).values_list("pk", flat=True))
+    return Q(layer__isnull=True) | Q(layer_id__in=authoritative)
+
+
 def children(user: Any, area: Area) -> list[ChildRow]:
-    kids = list(Area.objects.filter(parent=area, is_active=True).order_by("path"))
+    kids = list(Area.objects.filter(main_tree(), parent=area, is_active=True).order_by("path"))
     if not kids:
         return []
     grid_counts = grids_per_child(area, kids)
@@ -62,12 +72,12 @@ def subtree(area_path: str) -> QuerySet[Area]:
 
 
 def grids_under(area_path: str) -> QuerySet[Area]:
-    return subtree(area_path).filter(level=Level.GRID, is_active=True)
+    return subtree(area_path).filter(main_tree(), level=Level.GRID, is_active=True)
 
 
 def stats(area: Area) -> dict[str, int]:
     by_level = dict(
-        subtree(area.path).exclude(pk=area.pk).values_list("level").annotate(n=Count("id")).values_list("level", "n")
+        subtree(area.path).filter(main_tree()).exclude(pk=area.pk).values_list("level").annotate(n=Count("id")).values_list("level", "n")
     )
     return {
         "districts": by_level.get(Level.DISTRICT, 0),
