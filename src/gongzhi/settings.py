@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves its Swagger UI from our static files, not a CDN
 ]
 
 MIDDLEWARE = [

@@ -60,3 +60,17 @@ def test_locate_bad_input(params: dict[str, object], status: int, needle: str, r
     resp = client_for(role_users[Role.GRID_WORKER]).get("/api/locate", params)
     assert resp.status_code == status
     assert needle in str(resp.json())
+
+
+def test_api_docs_work_without_a_cdn(client: Client) -> None:
+    body = client.get("/api/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in body
+    assert "cdn" not in body.lower()
+    schema = client.get("/api/openapi.json").json()
+    assert "/api/locate" in schema["paths"]
+
+
+def test_unknown_area_is_404_json(role_users: dict[str, User]) -> None:
+    resp = client_for(role_users[Role.SYS_ADMIN]).get("/api/areas/4399")
+    assert resp.status_code == 404
+    assert resp.json()["detail"]

@@ -92,3 +92,12 @@ def test_command_exits_non_zero_with_every_bad_row(tmp_path: Path, capsys: pytes
     assert "villages.csv:6" in capsys.readouterr().err
     with pytest.raises(CommandError, match="没有城市代码 9901"):
         call_command("areas", "import", "--city", "9901", "--source", str(tmp_path))
+
+
+def test_an_edition_without_villages_imports_down_to_streets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_source(tmp_path)
+    (tmp_path / "villages.csv").unlink()
+    call_command("areas", "import", "--city", "4301", "--source", str(tmp_path))
+    assert Area.objects.filter(level=Level.STREET).count() == 2
+    assert not Area.objects.filter(level=Level.COMMUNITY).exists()
+    assert "villages.csv" in capsys.readouterr().err

@@ -45,6 +45,7 @@ class ImportReport:
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
     skipped: int = 0
+    missing_files: list[str] = field(default_factory=list)
 
 
 class DivisionImportError(Exception):
@@ -90,15 +91,20 @@ def read_city(source: Path, city_raw: str) -> tuple[str, list[tuple[Level, str, 
     """Read and check the rows of one city: (level, path, name, parent path) per area."""
     city = normalise_city_code(city_raw)
     report = ImportReport(city=city)
-    for _level, fname, _col in LEVEL_FILES:
+    for _level, fname, _col in LEVEL_FILES[:2]:
         if not (source / fname).exists():
             raise FileNotFoundError(_("找不到区划文件 %(f)s") % {"f": source / fname})
+    if not (source / "villages.csv").exists():
+        # Some editions stop at 街道/乡镇; import what there is and say so.
+        report.missing_files.append("villages.csv")
     name = _city_name(source, city)
     if name is None:
         raise ValueError(_("区划数据中没有城市代码 %(code)s。") % {"code": city})
     items: list[tuple[Level, str, str, str]] = [(Level.CITY, city, name, "")]
     known = {city}
     for level, fname, city_col in LEVEL_FILES:
+        if fname in report.missing_files:
+            continue
         want = PATH_LENGTH[level]
         parent_len = PATH_LENGTH[Level(level - 1)]
         for line, row in _rows(source / fname):

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gongzhi.areas.divisions import DivisionImportError, ImportReport, import_city
 from gongzhi.areas.grid_import import GridImportError, GridImportReport, import_grids
 from gongzhi.areas.locate import locate_grid
+from gongzhi.areas.models import Level
 
 R = TypeVar("R", ImportReport, GridImportReport)
 
@@ -40,7 +41,9 @@ class Command(BaseCommand):
 
     def handle_import(self, *, city: str, source: str, skip_bad_rows: bool, **_: Any) -> None:
         report = self.run_import(lambda: import_city(Path(source), city, skip_bad_rows=skip_bad_rows))
-        created = ", ".join(f"level {lvl}: {n}" for lvl, n in sorted(report.created.items()))
+        for name in report.missing_files:
+            self.stderr.write(f"{name} 不在 {source}：社区/村未导入 (no {name}: communities not imported)")
+        created = ", ".join(f"{Level(lvl).label} {n}" for lvl, n in sorted(report.created.items()))
         self.stdout.write(f"city {report.city}: created {created}; renamed {report.updated}; skipped {report.skipped}")
 
     def handle_import_grids(self, *, file: str, layer: str, skip_bad_rows: bool, **_: Any) -> None:
