@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -8,6 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from gongzhi.accounts.models import User
 from gongzhi.core import audit
 from gongzhi.core.models import AuditChainHead, AuditEvent
+from tests.pg import fresh_pg_database
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +98,19 @@ def test_tail_check_reads_only_the_newest_rows_but_still_links_them() -> None:
     assert audit.verify_chain().first_broken_id == events[1].pk
     AuditEvent.objects.filter(pk=events[4].pk).update(reason="被篡改")
     assert audit.verify_chain(tail=3).first_broken_id == events[4].pk
+
+
+
+def test_concurrent_processes_keep_one_unbroken_chain(tmp_path: Path) -> None:
+    """Four processes append at once to a fresh database (SQLite file, or PostgreSQL if that
+    is what the suite runs on); the chain must come out whole, every row accounted for."""
+    env = {**os.environ, "GONGZHI_VAR_DIR": str(tmp_path)}
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        env["DATABASE_URL"] = fresh_pg_database(url, f"gongzhi_audit_{os.getpid()}")
+    else:
+        env.pop("DATABASE_URL", None)
+    script = Path(__file__).with_name("audit_appenders.py")
+    out = subprocess.run([sys.executable, str(script), "4", "60"], env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["checked", "240", "ok"]

@@ -13,10 +13,11 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.pg import fresh_pg_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "var" / "screenshots"
@@ -30,17 +31,6 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _fresh_pg_database(url: str, name: str) -> str:
-    import psycopg
-
-    parsed = urlparse(url)
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return parsed._replace(path=f"/{name}").geturl()
-
-
 @pytest.fixture(scope="session")
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """(base URL, everything the server printed before it was ready)."""
@@ -50,7 +40,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     env.pop("GONGZHI_PII_KEYS", None)
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgres"):
-        env["DATABASE_URL"] = _fresh_pg_database(url, f"gongzhi_e2e_{port}")
+        env["DATABASE_URL"] = fresh_pg_database(url, f"gongzhi_e2e_{port}")
     else:
         env.pop("DATABASE_URL", None)
     log = var / "server.log"
