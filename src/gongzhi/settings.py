@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "gongzhi.areas",
     "gongzhi.accounts",
     "gongzhi.registry",
+    "gongzhi.cases",
     "gongzhi.web",
     "gongzhi.demo",
     "django.contrib.admin",

@@ -20,6 +20,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
+from django.db.models.query_utils import DeferredAttribute
 
 from gongzhi.core.idcard import normalise_id_number
 
@@ -140,8 +141,19 @@ class SensitiveValue:
         return hash(("SensitiveValue", self._value))
 
 
+class _SensitiveAttribute(DeferredAttribute):
+    """Wraps plain strings on assignment, so an unsaved or just-saved object masks too."""
+
+    def __set__(self, instance: models.Model, value: Any) -> None:
+        if isinstance(value, str):
+            value = SensitiveValue(value, self.field.kind)  # type: ignore[attr-defined]
+        instance.__dict__[self.field.attname] = value
+
+
 class EncryptedField(models.TextField):  # type: ignore[type-arg]
     """A text column holding ciphertext; Python sees a :class:`SensitiveValue`."""
+
+    descriptor_class = _SensitiveAttribute
 
     def __init__(self, *args: Any, kind: str = "text", **kwargs: Any) -> None:
         if kind not in KINDS:

@@ -1,0 +1,259 @@
+"""Writes to cases: intake and transitions. Every write appends a Step and an audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from gongzhi.accounts.models import Post, Unit
+from gongzhi.areas.geo import check_lonlat, to_wgs84
+from gongzhi.areas.locate import locate_grid
+from gongzhi.areas.models import Area
+from gongzhi.cases import deadlines
+from gongzhi.cases.models import (
+    Assignment,
+    AssignmentRole,
+    Case,
+    Category,
+    FollowUp,
+    Satisfaction,
+    Step,
+)
+from gongzhi.cases.workflow import Clock, Transition, get_workflow
+from gongzhi.core import audit
+from gongzhi.core.access import Role
+from gongzhi.core.idcard import check_phone
+from gongzhi.core.pii import hash_field_value
+
+CHANNELS = ("hotline", "grid", "web", "api", "open311", "sensor")
+KINDS = ("咨询", "求助", "投诉", "举报", "建议", "事件", "部件", "")
+
+
+class CaseInputError(ValueError):
+    """Bad input, naming the field and the rule."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}")
+
+
+class TransitionRefusedError(ValueError):
+    pass
+
+
+class ConcurrentUpdateError(TransitionRefusedError):
+    pass
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case: Case
+    created: bool
+
+
+def _check_text(field: str, value: str, *, required: bool, limit: int) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise CaseInputError(field, "不能为空 (required)")
+    if len(value) > limit:
+        raise CaseInputError(field, f"不能超过 {limit} 个字，实为 {len(value)} (too long)")
+    return value
+
+
+def do_intake(
+    *, workflow: str, title: str, channel: str, description: str = "", category: Category | None = None,
+    kind: str = "", lon: float | None = None, lat: float | None = None, datum: str = "wgs84",
+    area: Area | None = None, address: str = "", reporter_name: str = "", reporter_phone: str = "",
+    client_key: str | None = None, actor: Any = None, now: datetime | None = None,
+) -> IntakeResult:
+    """Register a case from any channel. The same ``client_key`` twice gives the same case."""
+    if client_key:
+        existing = Case.objects.filter(client_key=client_key).first()
+        if existing is not None:
+            return IntakeResult(existing, created=False)
+    get_workflow(workflow)
+    if channel not in CHANNELS:
+        raise CaseInputError("channel", f"应为 {', '.join(CHANNELS)} 之一")
+    if kind not in KINDS:
+        raise CaseInputError("kind", f"应为 {', '.join(k for k in KINDS if k)} 之一")
+    title = _check_text("title", title, required=True, limit=200)
+    description = _check_text("description", description, required=False, limit=5000)
+    address = _check_text("address", address, required=False, limit=200)
+    phone = ""
+    if reporter_phone.strip():
+        try:
+            phone = check_phone(reporter_phone)
+        except ValueError as exc:
+            raise CaseInputError("reporter_phone", str(exc)) from exc
+    if category is not None and not category.is_active:
+        raise CaseInputError("category", "该类别已停用")
+    grid = None
+    wlon = wlat = None
+    if lon is not None or lat is not None:
+        if lon is None or lat is None:
+            raise CaseInputError("lon/lat", "经纬度须同时提供")
+        try:
+            check_lonlat(lon, lat)
+            wlon, wlat = (float(v) for v in to_wgs84(lon, lat, datum))
+        except ValueError as exc:
+            raise CaseInputError("lon/lat", str(exc)) from exc
+        grid = locate_grid(wlon, wlat)
+        if grid is None and area is None:
+            raise CaseInputError("lon/lat", f"点 ({lon}, {lat}) 不在任何网格内，请同时指定所属区域")
+    if grid is None and area is None:
+        raise CaseInputError("area", "须提供位置（经纬度）或所属区域")
+    received = now or timezone.now()
+    due, warn = deadlines.for_category(received, category)
+    case = Case(
+        number="", workflow=workflow, state=get_workflow(workflow).initial, category=category, kind=kind,
+        title=title, description=description, channel=channel, lon=wlon, lat=wlat, address=address,
+        grid=grid, area_path=(grid or area).path, reporter_name=reporter_name.strip(), reporter_phone=phone,  # type: ignore[union-attr]
+        reporter_phone_hash=hash_field_value("phone", phone), client_key=client_key or None,
+        received_at=received, due_at=due, warn_at=warn,
+    )
+    case.reporter_user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    try:
+        with transaction.atomic():
+            case.number = f"T{received:%y%m%d%H%M%S%f}"  # unique placeholder until the id is known
+            case.save()
+            case.number = f"{timezone.localtime(received):%Y%m%d}{case.pk:06d}"
+            case.save(update_fields=["number"])
+            _append_step(case, action="intake", from_state="", to_state=case.state, actor=actor, at=received,
+                         note="", data={"channel": channel})
+            audit.record("case.intake", actor=actor, obj=case, area_path=case.area_path)
+    except IntegrityError:
+        # The same client key arrived twice at once: the other request created it.
+        if client_key and (existing := Case.objects.filter(client_key=client_key).first()):
+            return IntakeResult(existing, created=False)
+        raise
+    return IntakeResult(case, created=True)
+
+
+def _append_step(case: Case, *, action: str, from_state: str, to_state: str, actor: Any, at: datetime,
+                 note: str, data: dict[str, Any], unit: Unit | None = None, on_time: bool | None = None) -> Step:
+    case.step_count += 1
+    Case.objects.filter(pk=case.pk).update(step_count=case.step_count)
+    return Step.objects.create(
+        case=case, seq=case.step_count, action=action, from_state=from_state, to_state=to_state,
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
+        unit=unit, at=at, note=note, data=data, on_time=on_time,
+    )
+
+
+def acting_roles(user: Any, case: Case) -> dict[str, Post]:
+    """The roles ``user`` can act in on ``case``: posts over its area; department posts only
+    where their unit is assigned to the case."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    assigned = set(case.assignments.filter(active=True).values_list("unit_id", flat=True))
+    roles: dict[str, Post] = {}
+    for post in user.posts.filter(is_active=True).select_related("unit"):
+        if not case.area_path.startswith(post.area_path):
+            continue
+        if post.role in {Role.DEPT_HANDLER} and post.unit_id not in assigned:
+            continue
+        roles.setdefault(post.role, post)
+    return roles
+
+
+def available_actions(user: Any, case: Case) -> list[Transition]:
+    return get_workflow(case.workflow).available(case.state, acting_roles(user, case))
+
+
+@transaction.atomic
+def do_transition(
+    user: Any, case_id: int, action: str, *, note: str = "", expected_version: int | None = None,
+    units: list[Unit] | None = None, extend: tuple[float, str] | None = None,
+    follow_up: dict[str, Any] | None = None, now: datetime | None = None,
+) -> Case:
+    case = Case.objects.select_for_update().get(pk=case_id)
+    if expected_version is not None and case.version != expected_version:
+        raise ConcurrentUpdateError("案件已被他人更新，请刷新后重试 (the case changed since you opened it)")
+    workflow = get_workflow(case.workflow)
+    try:
+        t = workflow.transition(action)
+    except LookupError:
+        raise TransitionRefusedError(f"流程 {workflow.name} 没有操作 {action}") from None
+    if case.state not in t.sources:
+        raise TransitionRefusedError(
+            f"当前状态“{workflow.states[case.state]}”不能执行“{t.label}” (action not allowed in this state)")
+    roles = acting_roles(user, case)
+    post = next((roles[r] for r in t.roles if r in roles), None)
+    if post is None:
+        raise TransitionRefusedError(f"您的岗位不能对此案件执行“{t.label}” (role not allowed)")
+    note = note.strip()
+    if t.needs_note and not note:
+        raise TransitionRefusedError(f"“{t.label}”须填写说明 (note required)")
+    at = now or timezone.now()
+    data: dict[str, Any] = {}
+    on_time = None if case.due_at is None else at <= case.due_at
+    _apply_effect(case, t, at=at, units=units, extend=extend, follow_up=follow_up, user=user, data=data)
+    _apply_clock(case, t.clock, at)
+    from_state = case.state
+    case.state = t.target or case.state
+    case.version += 1
+    case.save(update_fields=["state", "version", "due_at", "warn_at", "paused_at", "closed_at", "escalation_level"])
+    _append_step(case, action=action, from_state=from_state, to_state=case.state, actor=user, at=at, note=note,
+                 data=data, unit=post.unit, on_time=on_time)
+    audit.record(f"case.{action}", actor=user, obj=case, reason=note, area_path=case.area_path)
+    return case
+
+
+def _apply_effect(case: Case, t: Transition, *, at: datetime, units: list[Unit] | None,
+                  extend: tuple[float, str] | None, follow_up: dict[str, Any] | None, user: Any,
+                  data: dict[str, Any]) -> None:
+    if t.effect == "dispatch":
+        if not units:
+            raise TransitionRefusedError("派遣须指定至少一个单位（第一个为主办） (units required)")
+        for i, unit in enumerate(units):
+            if not case.area_path.startswith(unit.area_path):
+                raise TransitionRefusedError(f"单位 {unit} 的辖区不含此案件 (unit outside the case's area)")
+            Assignment.objects.create(case=case, unit=unit, role=AssignmentRole.LEAD if i == 0 else AssignmentRole.ASSIST,
+                                      due_at=case.due_at, assigned_at=at)
+        data["units"] = [u.pk for u in units]
+    elif t.effect == "undispatch":
+        data["units"] = list(case.assignments.filter(active=True).values_list("unit_id", flat=True))
+        case.assignments.filter(active=True).update(active=False)
+    elif t.effect == "extend":
+        if extend is None or case.due_at is None:
+            raise TransitionRefusedError("批准延期须给出延长的时长和单位 (extension amount required)")
+        amount, limit_unit = extend
+        if amount <= 0:
+            raise TransitionRefusedError("延期时长须大于 0")
+        old = case.due_at
+        case.due_at, case.warn_at = deadlines.due_and_warn(old, amount, limit_unit)
+        case.warn_at = max(case.warn_at, old)
+        case.escalation_level, case.reminded = 0, False
+        case.assignments.filter(active=True).update(due_at=case.due_at)
+        data.update({"old_due_at": old.isoformat(), "new_due_at": case.due_at.isoformat(), "amount": amount, "unit": limit_unit})
+    elif t.effect == "follow_up":
+        if follow_up is None:
+            raise TransitionRefusedError("回访须记录：是否联系、是否解决、满意度 (follow-up answers required)")
+        satisfaction = str(follow_up.get("satisfaction", ""))
+        if satisfaction not in Satisfaction.values:
+            raise TransitionRefusedError(f"满意度应为 {', '.join(Satisfaction.values)} 之一")
+        FollowUp.objects.create(case=case, at=at, valid=bool(follow_up.get("valid", True)),
+                                contacted=bool(follow_up["contacted"]), solved=bool(follow_up["solved"]),
+                                satisfaction=satisfaction, by=user, area_path=case.area_path)
+        data.update({k: follow_up[k] for k in ("contacted", "solved", "satisfaction") if k in follow_up})
+    elif t.effect == "rework":
+        data["rework"] = True
+
+
+def _apply_clock(case: Case, clock: Clock, at: datetime) -> None:
+    if clock == Clock.PAUSE:
+        case.paused_at = at
+    elif clock == Clock.RESUME and case.paused_at is not None:
+        unit = case.category.limit_unit if case.category else "calendar_days"
+        if case.due_at is not None:
+            case.due_at = deadlines.shift_for_pause(case.due_at, case.paused_at, at, unit)
+        if case.warn_at is not None:
+            case.warn_at = deadlines.shift_for_pause(case.warn_at, case.paused_at, at, unit)
+        case.paused_at = None
+    elif clock == Clock.STOP:
+        case.closed_at = at
+
