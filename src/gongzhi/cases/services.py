@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from gongzhi.accounts.models import Post, Unit
@@ -122,8 +123,8 @@ def do_intake(
             case.save()
             case.number = f"{timezone.localtime(received):%Y%m%d}{case.pk:06d}"
             case.save(update_fields=["number"])
-            _append_step(case, action="intake", from_state="", to_state=case.state, actor=actor, at=received,
-                         note="", data={"channel": channel})
+            append_step(case, action="intake", from_state="", to_state=case.state, actor=actor, at=received,
+                        data={"channel": channel})
             audit.record("case.intake", actor=actor, obj=case, area_path=case.area_path)
     except IntegrityError:
         # The same client key arrived twice at once: the other request created it.
@@ -133,14 +134,17 @@ def do_intake(
     return IntakeResult(case, created=True)
 
 
-def _append_step(case: Case, *, action: str, from_state: str, to_state: str, actor: Any, at: datetime,
-                 note: str, data: dict[str, Any], unit: Unit | None = None, on_time: bool | None = None) -> Step:
-    case.step_count += 1
-    Case.objects.filter(pk=case.pk).update(step_count=case.step_count)
+def append_step(case: Case, *, action: str, from_state: str, to_state: str, at: datetime, actor: Any = None,
+                unit: Unit | None = None, note: str = "", data: dict[str, Any] | None = None,
+                on_time: bool | None = None) -> Step:
+    """Append the next Step. The sequence number is claimed with an atomic increment, so people
+    and the background sweep can write steps of one case at the same time without a clash."""
+    Case.objects.filter(pk=case.pk).update(step_count=F("step_count") + 1)
+    case.step_count = Case.objects.filter(pk=case.pk).values_list("step_count", flat=True).get()
     return Step.objects.create(
         case=case, seq=case.step_count, action=action, from_state=from_state, to_state=to_state,
         actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None,
-        unit=unit, at=at, note=note, data=data, on_time=on_time,
+        unit=unit, at=at, note=note, data=data or {}, on_time=on_time,
     )
 
 
@@ -197,8 +201,8 @@ def do_transition(
     case.state = t.target or case.state
     case.version += 1
     case.save(update_fields=["state", "version", "due_at", "warn_at", "paused_at", "closed_at", "escalation_level"])
-    _append_step(case, action=action, from_state=from_state, to_state=case.state, actor=user, at=at, note=note,
-                 data=data, unit=post.unit, on_time=on_time)
+    append_step(case, action=action, from_state=from_state, to_state=case.state, actor=user, at=at, note=note,
+                data=data, unit=post.unit, on_time=on_time)
     audit.record(f"case.{action}", actor=user, obj=case, reason=note, area_path=case.area_path)
     return case
 
