@@ -6,7 +6,7 @@ kind of case (a dispute, a petition) registers a new :class:`Workflow` and reuse
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -32,6 +32,8 @@ class Transition:
     # What the engine does besides moving: "dispatch" (needs units), "extend" (moves the
     # deadline), "follow_up" (records a 回访), "rework" (counts against the handler).
     effect: str = ""
+    # What the step means for the indicators: "handled" (处置/回复) or "closed" (结案/办结).
+    milestone: str = ""
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,8 @@ def get_workflow(code: str) -> Workflow:
 
 def all_workflows() -> list[Workflow]:
     return list(_WORKFLOWS.values())
+
+
+def actions_where(predicate: Callable[[Transition], bool]) -> dict[str, list[str]]:
+    """Per workflow, the actions whose transition satisfies ``predicate``."""
+    return {wf.code: [t.action for t in wf.transitions if predicate(t)] for wf in _WORKFLOWS.values()}
