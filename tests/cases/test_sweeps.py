@@ -52,3 +52,16 @@ def test_sweep_command(world: World, capsys: pytest.CaptureFixture[str]) -> None
     hotline_case(world, now=at(2020, 3, 2, 10, 0))
     call_command("cases", "sweep")
     assert "escalated 1" in capsys.readouterr().out
+
+
+def test_default_catalog_loads_idempotently(capsys: pytest.CaptureFixture[str]) -> None:
+    from gongzhi.cases.models import Category
+
+    call_command("cases", "load-catalog")
+    first = Category.objects.count()
+    call_command("cases", "load-catalog")
+    assert Category.objects.count() == first
+    lights = Category.objects.get(code="street-lights")
+    assert (lights.parent.name, lights.department, float(lights.limit_amount), lights.limit_unit) == (
+        "公用设施", "chengguan", 5.0, "work_days")
+    assert Category.objects.filter(parent__isnull=True).count() == 8
