@@ -9,5 +9,6 @@ class CasesConfig(AppConfig):
         from gongzhi.cases import workflows  # noqa: F401  (registers the shipped workflows)
         from gongzhi.core import access
 
-        # Staff see the cases in their area; residents see their own (by reporter, not by area).
-        access.register("case", {role: [access.VIEW] for role in access.STAFF_ROLES})
+        # Staff see the cases in their area; a department sees what was dispatched to it
+        # (cases.selectors.visible_cases); residents see their own, by number and phone.
+        access.register("case", {role: [access.VIEW] for role in access.STAFF_ROLES - {access.Role.DEPT_HANDLER}})

@@ -148,24 +148,42 @@ def append_step(case: Case, *, action: str, from_state: str, to_state: str, at: 
     )
 
 
-def acting_roles(user: Any, case: Case) -> dict[str, Post]:
-    """The roles ``user`` can act in on ``case``: posts over its area; department posts only
-    where their unit is assigned to the case."""
+@dataclass(frozen=True)
+class Standing:
+    """How a user stands towards a case: the posts they hold over its area, and which of
+    those posts belong to a unit the case is assigned to."""
+
+    by_role: dict[str, Post]
+    assigned_by_role: dict[str, Post]
+
+    def post_for(self, t: Transition) -> Post | None:
+        pool = self.assigned_by_role if t.by_assignee else self.by_role
+        return next((pool[r] for r in sorted(t.roles) if r in pool), None)
+
+
+def standing(user: Any, case: Case, posts: list[Post] | None = None) -> Standing:
+    """Pass ``posts`` (and prefetch the case's assignments) to decide for many cases without a
+    query each. A department post counts only where its unit is assigned."""
     if user is None or not getattr(user, "is_authenticated", False):
-        return {}
-    assigned = set(case.assignments.filter(active=True).values_list("unit_id", flat=True))
-    roles: dict[str, Post] = {}
-    for post in user.posts.filter(is_active=True).select_related("unit"):
+        return Standing({}, {})
+    if posts is None:
+        posts = list(user.posts.filter(is_active=True).select_related("unit"))
+    assigned = {a.unit_id for a in case.assignments.all() if a.active}
+    by_role: dict[str, Post] = {}
+    assigned_by_role: dict[str, Post] = {}
+    for post in posts:
         if not case.area_path.startswith(post.area_path):
             continue
-        if post.role in {Role.DEPT_HANDLER} and post.unit_id not in assigned:
-            continue
-        roles.setdefault(post.role, post)
-    return roles
+        if post.unit_id in assigned:
+            assigned_by_role.setdefault(post.role, post)
+        if post.role != Role.DEPT_HANDLER:
+            by_role.setdefault(post.role, post)
+    return Standing(by_role, assigned_by_role)
 
 
-def available_actions(user: Any, case: Case) -> list[Transition]:
-    return get_workflow(case.workflow).available(case.state, acting_roles(user, case))
+def available_actions(user: Any, case: Case, posts: list[Post] | None = None) -> list[Transition]:
+    s = standing(user, case, posts)
+    return get_workflow(case.workflow).available(case.state, s.by_role, s.assigned_by_role)
 
 
 @transaction.atomic
@@ -185,8 +203,7 @@ def do_transition(
     if case.state not in t.sources:
         raise TransitionRefusedError(
             f"当前状态“{workflow.states[case.state]}”不能执行“{t.label}” (action not allowed in this state)")
-    roles = acting_roles(user, case)
-    post = next((roles[r] for r in t.roles if r in roles), None)
+    post = standing(user, case).post_for(t)
     if post is None:
         raise TransitionRefusedError(f"您的岗位不能对此案件执行“{t.label}” (role not allowed)")
     note = note.strip()

@@ -32,6 +32,8 @@ class Transition:
     # What the engine does besides moving: "dispatch" (needs units), "extend" (moves the
     # deadline), "follow_up" (records a 回访), "rework" (counts against the handler).
     effect: str = ""
+    # Only a post whose unit is assigned to the case may take it (签收, 办理, 回复, 反馈 …).
+    by_assignee: bool = False
     # What the step means for the indicators: "handled" (处置/回复) or "closed" (结案/办结).
     milestone: str = ""
 
@@ -67,9 +69,12 @@ class Workflow:
                 return t
         raise LookupError(f"workflow {self.code} has no action {action!r}")
 
-    def available(self, state: str, roles: Iterable[str]) -> list[Transition]:
-        held = set(roles)
-        return [t for t in self.transitions if state in t.sources and t.roles & held]
+    def available(self, state: str, roles: Iterable[str], assignee_roles: Iterable[str] = ()) -> list[Transition]:
+        """Transitions from ``state`` open to ``roles``; ``by_assignee`` ones need a role held
+        in a unit assigned to the case (``assignee_roles``)."""
+        held, assigned = set(roles), set(assignee_roles)
+        return [t for t in self.transitions
+                if state in t.sources and t.roles & (assigned if t.by_assignee else held)]
 
 
 _WORKFLOWS: dict[str, Workflow] = {}

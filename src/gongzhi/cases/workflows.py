@@ -14,8 +14,11 @@ CHIEF = frozenset({Role.CENTER_DUTY_CHIEF})
 
 
 def t(action: str, label: str, sources: Iterable[str], target: str, roles: Iterable[str], **kw: object) -> Transition:
+    roles = frozenset(roles)
+    # Handlers act on what was sent to their unit, never on a case merely inside their area.
+    kw.setdefault("by_assignee", roles == HANDLERS)
     return Transition(action=action, label=label, sources=frozenset(sources), target=target,
-                      roles=frozenset(roles), **kw)  # type: ignore[arg-type]
+                      roles=roles, **kw)  # type: ignore[arg-type]
 
 
 HOTLINE_OPEN = ("received", "dispatched", "accepted", "committed", "replied", "reviewed")

@@ -95,6 +95,10 @@ def forget_posts(user: Any) -> None:
         del user._gongzhi_posts
 
 
+def roles_of(user: Any) -> set[str]:
+    return {role for role, _path in _posts(user)}
+
+
 def scope_roots(user: Any, action: str, resource: str) -> list[str]:
     """The area paths under which ``user`` may take ``action`` on ``resource``."""
     try:

@@ -4,11 +4,14 @@ units for every kind, and one user per role. Idempotent: running it twice change
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from shapely.geometry import Point, shape
 
 from gongzhi.accounts.models import Post, Unit, UnitKind, User
@@ -16,6 +19,10 @@ from gongzhi.accounts.services import save_new_user
 from gongzhi.areas.divisions import ImportReport, import_city
 from gongzhi.areas.models import PATH_LENGTH, Area, GridLayer, Level
 from gongzhi.areas.services import renew_layer_version, set_boundary_fields
+from gongzhi.cases.catalog import load_default_catalog
+from gongzhi.cases.models import Category
+from gongzhi.cases.services import do_intake, do_transition
+from gongzhi.cases.sweeps import sweep
 from gongzhi.core.access import Role
 from gongzhi.core.paths import subtree_q
 from gongzhi.demo.geometry import DISTRICT_SEEDS, city_shape, split, to_geojson
@@ -204,4 +211,34 @@ def load_demo_city() -> ImportReport | None:
     build_units()
     build_users()
     report.created[99] = build_buildings()
+    build_cases()
     return report
+
+
+def build_cases() -> None:
+    """A few cases in the showcase street, in different states and lights, so every inbox has work."""
+    load_default_catalog()
+    now = timezone.now()
+    users = {u.username: u for u in User.objects.all()}
+    grid = Area.objects.get(path=SHOWCASE_GRID)
+    lon, lat = shape(grid.boundary).representative_point().coords[0]
+    cat = {c.code: c for c in Category.objects.all()}
+    chengguan = Unit.objects.get(code="dept-430104-chengguan")
+    community = Unit.objects.get(code=f"community-{SHOWCASE_COMMUNITY}")
+
+    def intake(workflow: str, title: str, code: str, ago: timedelta, **kw: Any) -> int:
+        return do_intake(workflow=workflow, title=title, category=cat[code], lon=lon, lat=lat,
+                         now=now - ago, **kw).case.pk
+
+    intake("grid_event", "3栋楼下暴露垃圾", "garbage-exposed", timedelta(minutes=40), channel="grid",
+           actor=users["lushan_grid1"], description="垃圾桶满溢，周边散落生活垃圾。")
+    lights = intake("hotline", "麓山南路路灯一周不亮", "street-lights", timedelta(days=3), channel="hotline", kind="投诉",
+                    reporter_name="周先生", reporter_phone="13973100001",
+                    description="麓山南路靠近3栋一段路灯已经一周不亮，晚上行人看不清路。")
+    do_transition(users["yuelu_dispatcher"], lights, "dispatch", units=[chengguan, community], now=now - timedelta(days=3))
+    noise = intake("hotline", "夜间施工噪音扰民", "noise", timedelta(days=12), channel="hotline", kind="投诉",
+                   reporter_name="刘女士", reporter_phone="13973100002", description="工地每晚施工到十二点以后。")
+    do_transition(users["yuelu_dispatcher"], noise, "dispatch", units=[chengguan], now=now - timedelta(days=12))
+    intake("urban", "井盖缺失", "manhole", timedelta(hours=1), channel="grid", actor=users["lushan_grid1"],
+           description="人行道井盖缺失，已放置临时警示。")
+    sweep(now)

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 
 from gongzhi.areas.models import Area
 from gongzhi.core import access
+from gongzhi.core.access import Role
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -18,4 +19,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     roots = access.scope_roots(user, access.VIEW, "area")
     context["nav_area_roots"] = list(Area.objects.filter(path__in=roots).order_by("path"))
     context["nav_can_audit"] = bool(access.scope_roots(user, access.VIEW, "audit"))
+    roles = access.roles_of(user)
+    context["nav_cases"] = bool(roles & access.STAFF_ROLES)
+    context["nav_supervision"] = bool(roles & {Role.CENTER_SUPERVISOR, Role.CENTER_DUTY_CHIEF, Role.LEADER})
+    context["nav_hotline"] = bool(roles & {Role.STREET_DISPATCHER, Role.CENTER_SUPERVISOR, Role.CENTER_DUTY_CHIEF})
+    context["nav_report"] = Role.GRID_WORKER in roles
     return context

@@ -10,4 +10,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("areas/", include("gongzhi.areas.urls")),
     path("accounts/", include("gongzhi.accounts.urls")),
     path("audit/", include("gongzhi.core.urls")),
+    path("cases/", include("gongzhi.cases.urls")),
 ]

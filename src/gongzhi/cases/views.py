@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Any
+
+import xlsxwriter
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from gongzhi.accounts.models import Unit
+from gongzhi.areas.models import Area, Level
+from gongzhi.cases import deadlines, selectors
+from gongzhi.cases.attachments import attach
+from gongzhi.cases.forms import ActionForm, GridReportForm, HotlineForm
+from gongzhi.cases.models import Case
+from gongzhi.cases.services import (
+    CaseInputError,
+    TransitionRefusedError,
+    available_actions,
+    do_intake,
+    do_transition,
+)
+from gongzhi.cases.workflow import get_workflow
+from gongzhi.core import access
+from gongzhi.core.paths import subtree_q
+
+
+def rows(cases: list[Case], now: datetime) -> list[dict[str, Any]]:
+    return [{"case": c, "light": deadlines.light(c, now), "state": get_workflow(c.workflow).states[c.state],
+             "lead": next((a.unit for a in c.assignments.all() if a.active and a.role == "lead"), None)} for c in cases]
+
+
+def export_xlsx(cases: list[Case], now: datetime, name: str) -> HttpResponse:
+    """The list as Excel; reporters' names and phones stay masked."""
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    sheet = book.add_worksheet(name[:31])
+    head = ["编号", "标题", "类别", "状态", "灯", "办理时限", "主办单位", "区域路径", "反映人", "联系电话"]
+    sheet.write_row(0, 0, head)
+    for i, r in enumerate(rows(cases, now), start=1):
+        c = r["case"]
+        due = timezone.localtime(c.due_at).strftime("%Y-%m-%d %H:%M") if c.due_at else ""
+        sheet.write_row(i, 0, [c.number, c.title, c.category.name if c.category else "", r["state"], r["light"].value,
+                               due, str(r["lead"] or ""), c.area_path, str(c.reporter_name), str(c.reporter_phone)])
+    book.close()
+    response = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
+
+
+def _list(request: HttpRequest, cases: list[Case], title: str, export_name: str) -> HttpResponse:
+    now = timezone.now()
+    if request.GET.get("format") == "xlsx":
+        return export_xlsx(cases, now, export_name)
+    return render(request, "cases/list.html", {"rows": rows(cases, now), "title": title})
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    return _list(request, selectors.inbox(request.user), "待办", "inbox")
+
+
+@login_required
+def supervision(request: HttpRequest) -> HttpResponse:
+    return _list(request, list(selectors.supervision_queue(request.user)[:500]), "督办", "supervision")
+
+
+def dispatch_units(case: Case) -> list[Unit]:
+    """Units whose jurisdiction contains the case: its departments, street office, community."""
+    paths = [case.area_path[:n] for n in (4, 6, 9, 12) if n <= len(case.area_path)]
+    return list(Unit.objects.filter(area_path__in=paths, is_active=True).order_by("-area_path", "kind", "name"))
+
+
+@login_required
+def detail(request: HttpRequest, number: str) -> HttpResponse:
+    case = selectors.access_case(request.user, number)
+    workflow = get_workflow(case.workflow)
+    actions = available_actions(request.user, case)
+    steps = list(case.steps.select_related("actor", "unit").order_by("seq"))
+    return render(request, "cases/detail.html", {
+        "case": case, "state": workflow.states[case.state], "workflow": workflow,
+        "light": deadlines.light(case, timezone.now()), "steps": steps, "actions": actions,
+        "units": dispatch_units(case) if any(t.effect == "dispatch" for t in actions) else [],
+        "assignments": [a for a in case.assignments.all() if a.active],
+        "attachments": list(case.attachments.all()),
+        "point": {"lon": case.lon, "lat": case.lat, "title": case.title} if case.lon is not None else None,
+        "state_labels": workflow.states,
+    })
+
+
+@require_POST
+@login_required
+def act(request: HttpRequest, number: str) -> HttpResponse:
+    case = selectors.access_case(request.user, number)
+    form = ActionForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(str(m) for m in v)}" for k, v in form.errors.items()))
+        return redirect("case-detail", number=number)
+    data = form.cleaned_data
+    unit_ids = [int(u) for u in data["units"].split(",") if u.strip().isdigit()]
+    units = sorted(Unit.objects.filter(pk__in=unit_ids), key=lambda u: unit_ids.index(u.pk))
+    extend = (data["extend_amount"], data["extend_unit"]) if data["extend_amount"] else None
+    follow_up = ({"contacted": data["contacted"], "solved": data["solved"], "satisfaction": data["satisfaction"]}
+                 if data["action"] == "follow_up" else None)
+    try:
+        updated = do_transition(request.user, case.pk, data["action"], note=data["note"], expected_version=data["version"],
+                                units=units, extend=extend, follow_up=follow_up)
+        if data["photo"]:
+            attach(updated, data["photo"], step=updated.steps.order_by("-seq").first())
+    except (TransitionRefusedError, CaseInputError) as exc:
+        messages.error(request, str(exc))
+        return redirect("case-detail", number=number)
+    messages.success(request, f"已{get_workflow(updated.workflow).transition(data['action']).label}")
+    return redirect("case-detail", number=number)
+
+
+def intake_areas(user: Any) -> list[tuple[str, str]]:
+    roots = access.scope_roots(user, access.VIEW, "case")
+    if not roots:
+        return []
+    q = Q(pk__in=[])
+    for root in roots:
+        q |= subtree_q("path", root)
+    areas = Area.objects.filter(q, level__in=[Level.STREET, Level.COMMUNITY], is_active=True).order_by("path")[:2000]
+    return [(a.path, ("　" if a.level == Level.COMMUNITY else "") + a.name) for a in areas]
+
+
+@login_required
+def hotline_new(request: HttpRequest) -> HttpResponse:
+    areas = intake_areas(request.user)
+    if not areas:
+        raise PermissionDenied("您的岗位不能受理诉求。")
+    form = HotlineForm(request.POST or None, areas=areas)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            result = do_intake(workflow="hotline", channel="hotline", title=d["title"], description=d["description"],
+                               kind=d["kind"], category=d["category"], area=Area.objects.filter(path=d["area"]).first(),
+                               address=d["address"], reporter_name=d["reporter_name"], reporter_phone=d["reporter_phone"],
+                               client_key=d["client_key"] or None, actor=request.user)
+        except CaseInputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            messages.success(request, f"已受理，编号 {result.case.number}")
+            return redirect("case-detail", number=result.case.number)
+    return render(request, "cases/hotline_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def grid_report(request: HttpRequest) -> HttpResponse:
+    form = GridReportForm(request.POST or None, request.FILES or None)
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                result = do_intake(workflow="grid_event", channel="grid", title=d["title"], category=d["category"],
+                                   lon=d["lon"], lat=d["lat"], datum=d["datum"] or "wgs84",
+                                   client_key=d["client_key"] or None, actor=request.user)
+                if d["photo"] and result.created:
+                    attach(result.case, d["photo"])
+            except CaseInputError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            else:
+                if wants_json:
+                    return JsonResponse({"number": result.case.number, "created": result.created})
+                messages.success(request, f"已上报，编号 {result.case.number}")
+                return redirect("case-detail", number=result.case.number)
+        if wants_json:
+            return JsonResponse({"errors": {k: [str(m) for m in v] for k, v in form.errors.items()}}, status=400)
+    return render(request, "cases/grid_report.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
+    case = selectors.access_case(request.user, number)
+    item = case.attachments.filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    return FileResponse(item.file.open("rb"), content_type=item.content_type)
+
