@@ -27,7 +27,7 @@ from gongzhi.cases.services import (
     do_intake,
     do_transition,
 )
-from gongzhi.cases.workflow import get_workflow
+from gongzhi.cases.workflow import Workflow, get_workflow
 from gongzhi.core import access
 from gongzhi.core.paths import subtree_q
 
@@ -72,6 +72,18 @@ def supervision(request: HttpRequest) -> HttpResponse:
     return _list(request, list(selectors.supervision_queue(request.user)[:500]), "督办", "supervision")
 
 
+SYSTEM_STEPS = {"intake": "受理", "remind": "临期提醒", "escalate": "超期升级"}
+
+
+def step_label(workflow: Workflow, action: str) -> str:
+    if action in SYSTEM_STEPS:
+        return SYSTEM_STEPS[action]
+    try:
+        return workflow.transition(action).label
+    except LookupError:
+        return action
+
+
 def dispatch_units(case: Case) -> list[Unit]:
     """Units whose jurisdiction contains the case: its departments, street office, community."""
     paths = [case.area_path[:n] for n in (4, 6, 9, 12) if n <= len(case.area_path)]
@@ -83,7 +95,11 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     case = selectors.access_case(request.user, number)
     workflow = get_workflow(case.workflow)
     actions = available_actions(request.user, case)
-    steps = list(case.steps.select_related("actor", "unit").order_by("seq"))
+    steps = [
+        {"step": st, "label": step_label(workflow, st.action),
+         "from": workflow.states.get(st.from_state, ""), "to": workflow.states.get(st.to_state, "")}
+        for st in case.steps.select_related("actor", "unit").order_by("seq")
+    ]
     return render(request, "cases/detail.html", {
         "case": case, "state": workflow.states[case.state], "workflow": workflow,
         "light": deadlines.light(case, timezone.now()), "steps": steps, "actions": actions,
@@ -91,7 +107,6 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "assignments": [a for a in case.assignments.all() if a.active],
         "attachments": list(case.attachments.all()),
         "point": {"lon": case.lon, "lat": case.lat, "title": case.title} if case.lon is not None else None,
-        "state_labels": workflow.states,
     })
 
 
