@@ -277,4 +277,41 @@ def _apply_clock(case: Case, clock: Clock, at: datetime) -> None:
         case.paused_at = None
     elif clock == Clock.STOP:
         case.closed_at = at
+        close_merged(case, at)
 
+
+
+MERGERS = frozenset({Role.STREET_DISPATCHER, Role.CENTER_SUPERVISOR, Role.CENTER_DUTY_CHIEF, Role.COMMUNITY_WORKER})
+
+
+@transaction.atomic
+def do_merge(user: Any, duplicate_id: int, into_id: int, *, note: str = "") -> Case:
+    """并单: ``duplicate`` stops on its own and follows ``into``; its reporter is kept informed."""
+    pair = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[duplicate_id, into_id])}
+    duplicate, into = pair.get(duplicate_id), pair.get(into_id)
+    if duplicate is None or into is None or duplicate_id == into_id:
+        raise TransitionRefusedError("并单须指定两个不同的案件")
+    if duplicate.merged_into_id or duplicate.closed_at or into.closed_at or into.merged_into_id:
+        raise TransitionRefusedError("已办结或已并单的案件不能再并单")
+    s = standing(user, duplicate)
+    if not (set(s.by_role) & MERGERS) or not (set(standing(user, into).by_role) & MERGERS):
+        raise TransitionRefusedError("您的岗位不能并单 (role not allowed)")
+    at = timezone.now()
+    duplicate.merged_into, duplicate.paused_at = into, None
+    duplicate.version += 1
+    duplicate.save(update_fields=["merged_into", "paused_at", "version"])
+    append_step(duplicate, action="merge", from_state=duplicate.state, to_state=duplicate.state, actor=user, at=at,
+                note=note, data={"into": into.number})
+    append_step(into, action="absorb", from_state=into.state, to_state=into.state, actor=user, at=at,
+                note=note, data={"merged": duplicate.number})
+    audit.record("case.merge", actor=user, obj=duplicate, reason=note, data={"into": into.number})
+    return duplicate
+
+
+def close_merged(case: Case, at: datetime) -> int:
+    """When a case closes, the cases merged into it close with it (their reporters get the result)."""
+    merged = list(Case.objects.filter(merged_into=case, closed_at__isnull=True))
+    for m in merged:
+        Case.objects.filter(pk=m.pk).update(closed_at=at)
+        append_step(m, action="closed_with", from_state=m.state, to_state=m.state, at=at, data={"with": case.number})
+    return len(merged)

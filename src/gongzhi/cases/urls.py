@@ -9,5 +9,6 @@ urlpatterns: list[URLPattern] = [
     path("report/", views.grid_report, name="case-grid-report"),
     path("<str:number>/", views.detail, name="case-detail"),
     path("<str:number>/act/", views.act, name="case-act"),
+    path("<str:number>/merge/", views.merge, name="case-merge"),
     path("<str:number>/files/<int:pk>/", views.attachment, name="case-attachment"),
 ]

@@ -18,14 +18,18 @@ from gongzhi.accounts.models import Unit
 from gongzhi.areas.models import Area, Level
 from gongzhi.cases import deadlines, selectors
 from gongzhi.cases.attachments import attach
+from gongzhi.cases.duplicates import possible_duplicates
 from gongzhi.cases.forms import ActionForm, GridReportForm, HotlineForm
 from gongzhi.cases.models import Case
 from gongzhi.cases.services import (
+    MERGERS,
     CaseInputError,
     TransitionRefusedError,
     available_actions,
     do_intake,
+    do_merge,
     do_transition,
+    standing,
 )
 from gongzhi.cases.workflow import Workflow, get_workflow
 from gongzhi.core import access
@@ -72,7 +76,8 @@ def supervision(request: HttpRequest) -> HttpResponse:
     return _list(request, list(selectors.supervision_queue(request.user)[:500]), "督办", "supervision")
 
 
-SYSTEM_STEPS = {"intake": "受理", "remind": "临期提醒", "escalate": "超期升级"}
+SYSTEM_STEPS = {"intake": "受理", "remind": "临期提醒", "escalate": "超期升级", "merge": "并入他案",
+                "absorb": "并入重复件", "closed_with": "随主案办结"}
 
 
 def step_label(workflow: Workflow, action: str) -> str:
@@ -88,6 +93,24 @@ def dispatch_units(case: Case) -> list[Unit]:
     """Units whose jurisdiction contains the case: its departments, street office, community."""
     paths = [case.area_path[:n] for n in (4, 6, 9, 12) if n <= len(case.area_path)]
     return list(Unit.objects.filter(area_path__in=paths, is_active=True).order_by("-area_path", "kind", "name"))
+
+
+def can_merge(user: Any, case: Case) -> bool:
+    return case.merged_into_id is None and case.closed_at is None and bool(set(standing(user, case).by_role) & MERGERS)
+
+
+@require_POST
+@login_required
+def merge(request: HttpRequest, number: str) -> HttpResponse:
+    case = selectors.access_case(request.user, number)
+    into = selectors.access_case(request.user, request.POST.get("into", ""))
+    try:
+        do_merge(request.user, case.pk, into.pk, note=request.POST.get("note", ""))
+    except TransitionRefusedError as exc:
+        messages.error(request, str(exc))
+        return redirect("case-detail", number=number)
+    messages.success(request, f"已并入 {into.number}")
+    return redirect("case-detail", number=into.number)
 
 
 @login_required
@@ -106,6 +129,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "units": dispatch_units(case) if any(t.effect == "dispatch" for t in actions) else [],
         "assignments": [a for a in case.assignments.all() if a.active],
         "attachments": list(case.attachments.all()),
+        "duplicates": possible_duplicates(case) if can_merge(request.user, case) else [],
         "point": {"lon": case.lon, "lat": case.lat, "title": case.title} if case.lon is not None else None,
     })
 
