@@ -87,7 +87,7 @@ def test_refusals_name_the_reason(world: World) -> None:
     with pytest.raises(TransitionRefusedError, match="说明"):
         do_transition(world.handler, case.pk, "return")
     assert Case.objects.get(pk=case.pk).state == "dispatched"
-    assert [t.action for t in available_actions(world.handler, Case.objects.get(pk=case.pk))] == ["accept", "return"]
+    assert [t.action for t in available_actions(world.handler, Case.objects.get(pk=case.pk))] == ["accept", "return", "report_in"]
     assert available_actions(world.other_handler, Case.objects.get(pk=case.pk)) == []
 
 
@@ -189,3 +189,19 @@ def test_gcj02_point_from_a_phone_lands_in_its_grid(world: World) -> None:
     case = hotline_case(world, lon=lon, lat=lat, datum="gcj02")
     assert case.grid.path == "430104002014001"
     assert case.lon == pytest.approx(IN_GRID_1[0], abs=1e-7)
+
+
+def test_whistle_summons_departments_who_report_in(world: World) -> None:
+    case = do_intake(workflow="grid_event", title="小区消防通道被占", channel="grid", lon=IN_GRID_1[0], lat=IN_GRID_1[1]).case
+    do_transition(world.community_worker, case.pk, "community_accept")
+    do_transition(world.community_worker, case.pk, "escalate", note="需多部门联合处置")
+    do_transition(world.dispatcher, case.pk, "dispatch", units=[world.community])
+    # The street blows the whistle: 城管 and 住建 must report to the case.
+    do_transition(world.dispatcher, case.pk, "whistle", note="联合整治", units=[world.chengguan, world.zhujian])
+    roles = dict(case.assignments.filter(active=True).values_list("unit__code", "role"))
+    assert roles == {"community-430104002014": "lead", "dept-430104-chengguan": "assist", "dept-430104-zhujian": "assist"}
+    do_transition(world.other_handler, case.pk, "report_in", note="住建已到场")
+    with pytest.raises(TransitionRefusedError, match="已在办理"):
+        do_transition(world.dispatcher, case.pk, "whistle", note="再次", units=[world.zhujian])
+    assert Case.objects.get(pk=case.pk).state == "dispatched"
+    assert list(Step.objects.filter(case=case, action="report_in").values_list("unit__code", flat=True)) == ["dept-430104-zhujian"]

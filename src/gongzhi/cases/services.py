@@ -227,13 +227,19 @@ def do_transition(
 def _apply_effect(case: Case, t: Transition, *, at: datetime, units: list[Unit] | None,
                   extend: tuple[float, str] | None, follow_up: dict[str, Any] | None, user: Any,
                   data: dict[str, Any]) -> None:
-    if t.effect == "dispatch":
+    if t.effect in ("dispatch", "summon"):
         if not units:
-            raise TransitionRefusedError("派遣须指定至少一个单位（第一个为主办） (units required)")
+            raise TransitionRefusedError("须指定至少一个单位（派遣时第一个为主办） (units required)")
+        # 首接负责: a summons adds 协办 units; the unit that received the case first stays 主办.
+        has_lead = case.assignments.filter(active=True, role=AssignmentRole.LEAD).exists()
+        already = set(case.assignments.filter(active=True).values_list("unit_id", flat=True))
         for i, unit in enumerate(units):
             if not case.area_path.startswith(unit.area_path):
                 raise TransitionRefusedError(f"单位 {unit} 的辖区不含此案件 (unit outside the case's area)")
-            Assignment.objects.create(case=case, unit=unit, role=AssignmentRole.LEAD if i == 0 else AssignmentRole.ASSIST,
+            if unit.pk in already:
+                raise TransitionRefusedError(f"单位 {unit} 已在办理此案件")
+            lead = i == 0 and not has_lead
+            Assignment.objects.create(case=case, unit=unit, role=AssignmentRole.LEAD if lead else AssignmentRole.ASSIST,
                                       due_at=case.due_at, assigned_at=at)
         data["units"] = [u.pk for u in units]
     elif t.effect == "undispatch":

@@ -126,7 +126,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "cases/detail.html", {
         "case": case, "state": workflow.states[case.state], "workflow": workflow,
         "light": deadlines.light(case, timezone.now()), "steps": steps, "actions": actions,
-        "units": dispatch_units(case) if any(t.effect == "dispatch" for t in actions) else [],
+        "units": dispatch_units(case) if any(t.effect in ("dispatch", "summon") for t in actions) else [],
         "assignments": [a for a in case.assignments.all() if a.active],
         "attachments": list(case.attachments.all()),
         "duplicates": possible_duplicates(case) if can_merge(request.user, case) else [],

@@ -11,6 +11,8 @@ HANDLERS = frozenset({Role.DEPT_HANDLER, Role.COMMUNITY_WORKER, Role.STREET_DISP
 DISPATCHERS = frozenset({Role.STREET_DISPATCHER, Role.CENTER_DUTY_CHIEF})
 CENTRE = frozenset({Role.CENTER_SUPERVISOR, Role.CENTER_DUTY_CHIEF})
 CHIEF = frozenset({Role.CENTER_DUTY_CHIEF})
+# 街乡吹哨、部门报到: the street or community summons departments to a case on the ground.
+WHISTLERS = frozenset({Role.STREET_DISPATCHER, Role.COMMUNITY_WORKER})
 
 
 def t(action: str, label: str, sources: Iterable[str], target: str, roles: Iterable[str], **kw: object) -> Transition:
@@ -51,6 +53,8 @@ HOTLINE = register_workflow(Workflow(
         t("follow_up", "回访", ["reviewed"], "followed_up", CENTRE, effect="follow_up"),
         t("close", "办结", ["followed_up"], "closed", CENTRE, clock=Clock.STOP, milestone="closed"),
         t("supervise", "督办", HOTLINE_OPEN, "", CENTRE, needs_note=True),
+        t("whistle", "吹哨（召集部门）", ["dispatched", "accepted"], "", WHISTLERS, needs_note=True, effect="summon"),
+        t("report_in", "报到", ["dispatched", "accepted"], "", {Role.DEPT_HANDLER}, by_assignee=True, needs_note=True),
     ),
 ))
 
@@ -83,6 +87,9 @@ GRID_EVENT = register_workflow(Workflow(
         t("cancel", "作废", ["reported", "community_accepted", "street_received"], "cancelled",
           {Role.COMMUNITY_WORKER, Role.STREET_DISPATCHER}, needs_note=True, clock=Clock.STOP),
         t("supervise", "督办", GRID_OPEN, "", CENTRE, needs_note=True),
+        t("whistle", "吹哨（召集部门）", ["street_received", "dispatched", "handling"], "", WHISTLERS, needs_note=True,
+          effect="summon"),
+        t("report_in", "报到", ["dispatched", "handling"], "", {Role.DEPT_HANDLER}, by_assignee=True, needs_note=True),
     ),
 ))
 
