@@ -92,3 +92,35 @@ def test_urban_indicators_by_hand(world: World) -> None:
     # A period before anything was dispatched: nothing to count, every rate undefined.
     none = urban_indicators(Case.objects.all(), at(2026, 2, 1), at(2026, 3, 1))
     assert (none.should_handle, none.handling_rate, none.accurate_dispatch_rate) == (0, None, None)
+
+
+def test_rates_page_per_street_and_department_this_month_against_last(world: World, client: object) -> None:
+    from django.test import Client
+
+    from gongzhi.cases.rates import rates_overview
+
+    def followed(when: tuple[int, ...], unit: object, contacted: bool, solved: bool, satisfaction: str) -> None:
+        case = do_intake(workflow="hotline", title="诉求", channel="hotline", lon=IN_GRID_1[0], lat=IN_GRID_1[1]).case
+        do_transition(world.dispatcher, case.pk, "dispatch", units=[unit])
+        FollowUp.objects.create(case=case, at=at(*when), contacted=contacted, solved=solved,
+                                satisfaction=satisfaction, area_path=case.area_path)
+
+    followed((2026, 3, 5), world.chengguan, True, True, "satisfied")
+    followed((2026, 3, 6), world.chengguan, True, False, "basic")
+    followed((2026, 3, 7), world.zhujian, False, False, "unsatisfied")
+    followed((2026, 2, 10), world.chengguan, True, True, "basic")
+    overview = rates_overview(world.supervisor, at(2026, 3, 20))
+    (street,) = overview["areas"]
+    assert (street.key, street.name) == ("430104002", "岳麓街道")
+    # This month: 3 valid, 2 contacted, 1 solved, 1 satisfied, 1 basic.
+    assert street.this_month.composite == pytest.approx(0.1 * 2 / 3 + 0.5 * 1 / 3 + 0.4 * (1 + 0.9) / 3)
+    # Last month: one follow-up, contacted, solved, basically satisfied.
+    assert street.last_month.composite == pytest.approx(0.1 + 0.5 + 0.4 * 0.9)
+    depts = {r.name: r for r in overview["departments"]}
+    assert depts["岳麓区城管局"].this_month.valid == 2
+    assert depts["岳麓区住建局"].this_month.response == 0
+    c = Client()
+    c.force_login(world.supervisor)
+    assert c.get("/cases/rates/").status_code == 200
+    c.force_login(world.handler)
+    assert c.get("/cases/rates/").status_code == 403

@@ -19,11 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
-from gongzhi.cases.models import Case, FollowUp, Satisfaction, Step
+from gongzhi.cases.models import Assignment, AssignmentRole, Case, FollowUp, Satisfaction, Step
 from gongzhi.cases.workflow import Transition, actions_where
 
 DEFAULT_WEIGHTS = {"response": 0.1, "solve": 0.5, "satisfaction": 0.4}
@@ -62,16 +63,32 @@ class ThreeRates:
                 + w["satisfaction"] * (self.satisfied + 0.9 * self.basic)) / self.valid
 
 
+_COUNTS = {
+    "valid": Count("id"),
+    "contacted": Count("id", filter=Q(contacted=True)),
+    "solved": Count("id", filter=Q(solved=True)),
+    "satisfied": Count("id", filter=Q(satisfaction=Satisfaction.SATISFIED)),
+    "basic": Count("id", filter=Q(satisfaction=Satisfaction.BASIC)),
+}
+
+
 def three_rates(follow_ups: QuerySet[FollowUp]) -> ThreeRates:
     """One aggregate query over the given follow-ups (already scoped by area/unit/period)."""
-    agg = follow_ups.filter(valid=True).aggregate(
-        valid=Count("id"),
-        contacted=Count("id", filter=Q(contacted=True)),
-        solved=Count("id", filter=Q(solved=True)),
-        satisfied=Count("id", filter=Q(satisfaction=Satisfaction.SATISFIED)),
-        basic=Count("id", filter=Q(satisfaction=Satisfaction.BASIC)),
-    )
+    agg = follow_ups.filter(valid=True).aggregate(**_COUNTS)
     return ThreeRates(**{k: int(v or 0) for k, v in agg.items()})
+
+
+def three_rates_by(follow_ups: QuerySet[FollowUp], key: Any) -> dict[str, ThreeRates]:
+    """The rates per group in one GROUP BY query; ``key`` is an expression (a street's path
+    prefix, the lead department's name …)."""
+    rows = follow_ups.filter(valid=True).annotate(group_key=key).values("group_key").annotate(**_COUNTS)
+    return {str(r["group_key"]): ThreeRates(**{k: int(r[k] or 0) for k in _COUNTS}) for r in rows
+            if r["group_key"] is not None}
+
+
+def lead_unit_name() -> Subquery:
+    return Subquery(Assignment.objects.filter(case=OuterRef("case"), role=AssignmentRole.LEAD)
+                    .order_by("-active", "-id").values("unit__name")[:1])
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,10 @@ class Case(models.Model):
     step_count = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged")
+    resident_rating = models.CharField(_("群众评价"), max_length=12, blank=True,
+                                       choices=[("satisfied", _("满意")), ("basic", _("基本满意")),
+                                                ("unsatisfied", _("不满意"))])
+    resident_rated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("案件")

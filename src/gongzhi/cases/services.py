@@ -321,3 +321,31 @@ def close_merged(case: Case, at: datetime) -> int:
         Case.objects.filter(pk=m.pk).update(closed_at=at)
         append_step(m, action="closed_with", from_state=m.state, to_state=m.state, at=at, data={"with": case.number})
     return len(merged)
+
+
+RATEABLE_STATES = {"reviewed", "followed_up", "closed", "fed_back", "self_handled", "evaluated"}
+
+
+def find_for_reporter(number: str, phone_tail: str) -> Case | None:
+    """The case if ``phone_tail`` (the last 4 digits, or the whole number) matches its reporter's
+    phone. Unknown number and wrong phone look the same, so numbers cannot be probed."""
+    case = Case.objects.filter(number=number.strip()).first()
+    tail = "".join(ch for ch in phone_tail if ch.isdigit())
+    if case is None or len(tail) < 4 or not case.reporter_phone:
+        return None
+    return case if case.reporter_phone.reveal().replace("-", "").endswith(tail) else None
+
+
+@transaction.atomic
+def do_resident_rating(case: Case, satisfaction: str) -> Case:
+    if satisfaction not in Satisfaction.values:
+        raise CaseInputError("satisfaction", f"应为 {', '.join(Satisfaction.values)} 之一")
+    if case.state not in RATEABLE_STATES:
+        raise CaseInputError("satisfaction", "案件答复后才能评价")
+    if case.resident_rating:
+        raise CaseInputError("satisfaction", "您已评价过此案件")
+    case.resident_rating, case.resident_rated_at = satisfaction, timezone.now()
+    case.save(update_fields=["resident_rating", "resident_rated_at"])
+    append_step(case, action="resident_rating", from_state=case.state, to_state=case.state, at=case.resident_rated_at,
+                data={"satisfaction": satisfaction})
+    return case

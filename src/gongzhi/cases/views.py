@@ -21,6 +21,8 @@ from gongzhi.cases.attachments import attach
 from gongzhi.cases.duplicates import possible_duplicates
 from gongzhi.cases.forms import ActionForm, GridReportForm, HotlineForm
 from gongzhi.cases.models import Case
+from gongzhi.cases.rates import chart as rate_chart
+from gongzhi.cases.rates import rates_overview
 from gongzhi.cases.services import (
     MERGERS,
     CaseInputError,
@@ -225,3 +227,13 @@ def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
         raise Http404
     return FileResponse(item.file.open("rb"), content_type=item.content_type)
 
+
+
+@login_required
+def rates(request: HttpRequest) -> HttpResponse:
+    overview = rates_overview(request.user, timezone.now())
+    if not overview:
+        raise PermissionDenied("您的岗位不能查看考评数据。")
+    overview["area_chart"] = rate_chart(overview["areas"])
+    overview["dept_chart"] = rate_chart(overview["departments"])
+    return render(request, "cases/rates.html", overview)

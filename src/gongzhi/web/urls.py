@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
+from gongzhi.cases.public import track
 from gongzhi.web import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -11,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("gongzhi.accounts.urls")),
     path("audit/", include("gongzhi.core.urls")),
     path("cases/", include("gongzhi.cases.urls")),
+    path("track/", track, name="case-track"),
 ]

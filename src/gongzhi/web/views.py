@@ -40,6 +40,7 @@ class Card:
 def card_for(user: object, post: Post) -> Card:
     card = Card(post=post, duty=DUTIES[post.role])
     if post.role == Role.RESIDENT:
+        card.links.append((_("查询诉求并评价"), reverse("case-track")))
         return card
     counts = areas.stats(post.area)
     card.stats = [(_("区/县"), counts["districts"]), (_("街道/镇"), counts["streets"]), (_("社区/村"), counts["communities"]),

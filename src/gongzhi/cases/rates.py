@@ -1,0 +1,77 @@
+"""The rates page's numbers: this month against last, per child area and per lead department."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from gongzhi.areas.models import Area
+from gongzhi.cases.metrics import ThreeRates, lead_unit_name, three_rates, three_rates_by
+from gongzhi.cases.models import FollowUp
+from gongzhi.core import access
+from gongzhi.core.paths import PATH_LENGTHS
+
+
+@dataclass(frozen=True)
+class RateRow:
+    key: str
+    name: str
+    this_month: ThreeRates
+    last_month: ThreeRates
+
+
+def month_starts(now: datetime) -> tuple[datetime, datetime]:
+    local = timezone.localtime(now)
+    this = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    last = (this.replace(year=this.year - 1, month=12) if this.month == 1 else this.replace(month=this.month - 1))
+    return this, last
+
+
+def rates_overview(user: Any, now: datetime) -> dict[str, Any]:
+    roots = access.scope_roots(user, access.VIEW, "case")
+    if not roots:
+        return {}
+    root = roots[0]
+    child_len = next((n for n in PATH_LENGTHS if n > len(root)), len(root))
+    scoped = access.restrict(FollowUp.objects.all(), user, access.VIEW, "case")
+    this, last = month_starts(now)
+    periods = {"this": scoped.filter(at__gte=this, at__lt=now), "last": scoped.filter(at__gte=last, at__lt=this)}
+    by_area = {k: three_rates_by(qs, Substr("area_path", 1, child_len)) for k, qs in periods.items()}
+    by_dept = {k: three_rates_by(qs, lead_unit_name()) for k, qs in periods.items()}
+    names = dict(Area.objects.filter(path__in=set(by_area["this"]) | set(by_area["last"])).values_list("path", "name"))
+    empty = ThreeRates(0, 0, 0, 0, 0)
+
+    def rows(groups: dict[str, dict[str, ThreeRates]], label: dict[str, str] | None) -> list[RateRow]:
+        keys = sorted(set(groups["this"]) | set(groups["last"]))
+        return [RateRow(k, (label or {}).get(k, k), groups["this"].get(k, empty), groups["last"].get(k, empty))
+                for k in keys]
+
+    return {
+        "root": Area.objects.filter(path=root).first(),
+        "total": {k: three_rates(qs) for k, qs in periods.items()},
+        "areas": rows(by_area, names),
+        "departments": rows(by_dept, None),
+        "this_start": this, "last_start": last,
+    }
+
+
+def chart(rows: list[RateRow]) -> dict[str, Any]:
+    """An ECharts option: 综合 this month against last, per group."""
+    def pct(r: ThreeRates) -> float | None:
+        return round(r.composite * 100, 1) if r.composite is not None else None
+
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"data": ["本月", "上月"]},
+        "grid": {"left": 40, "right": 10, "bottom": 60},
+        "xAxis": {"type": "category", "data": [r.name for r in rows], "axisLabel": {"rotate": 30}},
+        "yAxis": {"type": "value", "min": 0, "max": 100, "name": "综合 %"},
+        "series": [
+            {"name": "本月", "type": "bar", "data": [pct(r.this_month) for r in rows]},
+            {"name": "上月", "type": "bar", "data": [pct(r.last_month) for r in rows]},
+        ],
+    }

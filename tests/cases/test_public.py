@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from gongzhi.cases.models import Case
+from gongzhi.cases.services import do_transition
+from tests.cases.conftest import World
+from tests.cases.test_engine import hotline_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_resident_follows_and_rates_their_case(world: World, client: Client) -> None:
+    case = hotline_case(world)  # reporter phone 13800138000
+    other = hotline_case(world, reporter_phone="13911112222", title="别人的诉求")
+    assert client.post("/track/", {"number": other.number, "phone": "8000"}).status_code == 404
+    assert client.post("/track/", {"number": "20990101000001", "phone": "8000"}).status_code == 404
+    assert client.post("/track/", {"number": case.number, "phone": "80"}).status_code == 404
+    page = client.post("/track/", {"number": case.number, "phone": "8000"})
+    assert page.status_code == 200
+    assert "已受理" in page.content.decode()
+    assert "rate-form" not in page.content.decode()
+    early = client.post("/track/", {"number": case.number, "phone": "8000", "satisfaction": "satisfied"})
+    assert "答复后才能评价" in early.content.decode()
+    do_transition(world.dispatcher, case.pk, "dispatch", units=[world.chengguan])
+    do_transition(world.handler, case.pk, "accept")
+    do_transition(world.handler, case.pk, "reply", note="已更换灯具")
+    do_transition(world.supervisor, case.pk, "approve_reply")
+    page = client.post("/track/", {"number": case.number, "phone": "13800138000"}).content.decode()
+    assert "已更换灯具" in page
+    assert "rate-form" in page
+    assert "岳麓区城管局" not in page  # staff and units stay out of the public page
+    client.post("/track/", {"number": case.number, "phone": "8000", "satisfaction": "basic"})
+    assert Case.objects.get(pk=case.pk).resident_rating == "basic"
+    again = client.post("/track/", {"number": case.number, "phone": "8000", "satisfaction": "unsatisfied"})
+    assert "已评价过" in again.content.decode()
+    assert Case.objects.get(pk=case.pk).resident_rating == "basic"
