@@ -66,8 +66,8 @@ def chart(rows: list[RateRow]) -> dict[str, Any]:
 
     return {
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": ["本月", "上月"]},
-        "grid": {"left": 40, "right": 10, "bottom": 60},
+        "legend": {"data": ["本月", "上月"], "top": 0, "right": 10},
+        "grid": {"left": 40, "right": 10, "top": 40, "bottom": 70},
         "xAxis": {"type": "category", "data": [r.name for r in rows], "axisLabel": {"rotate": 30}},
         "yAxis": {"type": "value", "min": 0, "max": 100, "name": "综合 %"},
         "series": [

@@ -4,7 +4,7 @@ units for every kind, and one user per role. Idempotent: running it twice change
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +65,27 @@ DEMO_LOGINS = [
     DemoLogin("yuelu_chief", "周敏", Role.CENTER_DUTY_CHIEF, "430104", "center-430104"),
     DemoLogin("yuelu_supervisor", "赵磊", Role.CENTER_SUPERVISOR, "430104", "center-430104"),
     DemoLogin("yuelu_chengguan", "刘建军", Role.DEPT_HANDLER, "430104", "dept-430104-chengguan"),
-    DemoLogin("yuelu_dispatcher", "陈志强", Role.STREET_DISPATCHER, SHOWCASE_STREET, f"street-{SHOWCASE_STREET}"),
-    DemoLogin("lushan_community", "王红梅", Role.COMMUNITY_WORKER, SHOWCASE_COMMUNITY, f"community-{SHOWCASE_COMMUNITY}"),
-    DemoLogin("lushan_grid1", "李思雨", Role.GRID_WORKER, SHOWCASE_GRID, f"gridstation-{SHOWCASE_COMMUNITY}"),
+    DemoLogin(
+        "yuelu_dispatcher",
+        "陈志强",
+        Role.STREET_DISPATCHER,
+        SHOWCASE_STREET,
+        f"street-{SHOWCASE_STREET}",
+    ),
+    DemoLogin(
+        "lushan_community",
+        "王红梅",
+        Role.COMMUNITY_WORKER,
+        SHOWCASE_COMMUNITY,
+        f"community-{SHOWCASE_COMMUNITY}",
+    ),
+    DemoLogin(
+        "lushan_grid1",
+        "李思雨",
+        Role.GRID_WORKER,
+        SHOWCASE_GRID,
+        f"gridstation-{SHOWCASE_COMMUNITY}",
+    ),
     DemoLogin("resident", "张秀兰", Role.RESIDENT, SHOWCASE_COMMUNITY, ""),
 ]
 
@@ -89,7 +107,9 @@ def short_name(name: str) -> str:
 
 def build_geometry(layer: GridLayer) -> int:
     """Give every area a generated boundary and cut each community into grids."""
-    areas = list(Area.objects.filter(subtree_q("path", CITY), level__lte=Level.COMMUNITY).order_by("path"))
+    areas = list(
+        Area.objects.filter(subtree_q("path", CITY), level__lte=Level.COMMUNITY).order_by("path")
+    )
     children: dict[str, list[Area]] = {}
     for a in areas:
         if a.parent_id:
@@ -102,7 +122,9 @@ def build_geometry(layer: GridLayer) -> int:
         kids = children.get(a.path, [])
         if kids:
             known = DISTRICT_SEEDS if a.level == Level.CITY else None
-            shapes.update(split(shapes[a.path], [k.path for k in kids], seed=int(a.path), known=known))
+            shapes.update(
+                split(shapes[a.path], [k.path for k in kids], seed=int(a.path), known=known)
+            )
     grids: list[Area] = []
     for a in areas:
         set_boundary_fields(a, to_geojson(shapes[a.path]), generated=True)
@@ -110,17 +132,33 @@ def build_geometry(layer: GridLayer) -> int:
             n = grids_per_community(a.name)
             keys = [f"{a.path}{i:03d}" for i in range(1, n + 1)]
             for key, cell in split(shapes[a.path], keys, seed=int(a.path) % 2**32).items():
-                grid = Area(code=key, path=key, name=f"{short_name(a.name)}第{int(key[-3:])}网格",
-                            level=Level.GRID, parent=a, layer=layer)
+                grid = Area(
+                    code=key,
+                    path=key,
+                    name=f"{short_name(a.name)}第{int(key[-3:])}网格",
+                    level=Level.GRID,
+                    parent=a,
+                    layer=layer,
+                )
                 set_boundary_fields(grid, to_geojson(cell), generated=True)
                 grids.append(grid)
-    Area.objects.bulk_update(areas, ["boundary", "min_lon", "min_lat", "max_lon", "max_lat", "boundary_generated"], batch_size=500)
+    Area.objects.bulk_update(
+        areas,
+        ["boundary", "min_lon", "min_lat", "max_lon", "max_lat", "boundary_generated"],
+        batch_size=500,
+    )
     Area.objects.bulk_create(grids, batch_size=500)
     showcase = Area.objects.get(path=SHOWCASE_GRID)
     keys = [f"{SHOWCASE_GRID}{i:03d}" for i in range(1, 4)]
     for key, cell in split(shape(showcase.boundary), keys, seed=7).items():
-        micro = Area(code=key, path=key, name=f"{showcase.name}第{int(key[-3:])}微网格",
-                     level=Level.MICRO_GRID, parent=showcase, layer=layer)
+        micro = Area(
+            code=key,
+            path=key,
+            name=f"{showcase.name}第{int(key[-3:])}微网格",
+            level=Level.MICRO_GRID,
+            parent=showcase,
+            layer=layer,
+        )
         set_boundary_fields(micro, to_geojson(cell), generated=True)
         micro.save()
     renew_layer_version(layer.pk)
@@ -130,7 +168,9 @@ def build_geometry(layer: GridLayer) -> int:
 def build_buildings() -> int:
     rng = np.random.default_rng(4301)
     rows: list[Building] = []
-    for grid in Area.objects.filter(subtree_q("path", CITY), level=Level.GRID).select_related("parent"):
+    for grid in Area.objects.filter(subtree_q("path", CITY), level=Level.GRID).select_related(
+        "parent"
+    ):
         assert grid.boundary is not None
         assert grid.parent is not None
         poly = shape(grid.boundary)
@@ -140,9 +180,17 @@ def build_buildings() -> int:
             x, y = float(rng.uniform(minx, maxx)), float(rng.uniform(miny, maxy))
             if poly.contains(Point(x, y)):
                 n += 1
-                rows.append(Building(grid=grid, area_path=grid.path, name=f"{n}栋",
-                                     address=f"{short_name(grid.parent.name)}{int(grid.path[-3:])}区{n}栋",
-                                     lon=round(x, 6), lat=round(y, 6), floors=int(rng.integers(2, 33))))
+                rows.append(
+                    Building(
+                        grid=grid,
+                        area_path=grid.path,
+                        name=f"{n}栋",
+                        address=f"{short_name(grid.parent.name)}{int(grid.path[-3:])}区{n}栋",
+                        lon=round(x, 6),
+                        lat=round(y, 6),
+                        floors=int(rng.integers(2, 33)),
+                    )
+                )
                 if n == 4:
                     break
     Building.objects.bulk_create(rows, batch_size=2000)
@@ -150,7 +198,9 @@ def build_buildings() -> int:
 
 
 def build_units() -> None:
-    areas = {a.path: a for a in Area.objects.filter(subtree_q("path", CITY), level__lte=Level.COMMUNITY)}
+    areas = {
+        a.path: a for a in Area.objects.filter(subtree_q("path", CITY), level__lte=Level.COMMUNITY)
+    }
     units: list[Unit] = []
 
     def add(code: str, name: str, kind: str, path: str, parent: str | None = None) -> None:
@@ -162,19 +212,51 @@ def build_units() -> None:
     city = areas[CITY]
     add(f"center-{CITY}", f"{city.name}网格化服务管理中心", UnitKind.CENTER, CITY)
     for code, dept in CITY_DEPARTMENTS:
-        add(f"dept-{CITY}-{code}", f"{city.name}{dept}", UnitKind.DEPARTMENT, CITY, f"center-{CITY}")
+        add(
+            f"dept-{CITY}-{code}", f"{city.name}{dept}", UnitKind.DEPARTMENT, CITY, f"center-{CITY}"
+        )
     for path, area in areas.items():
         if area.level == Level.DISTRICT:
-            add(f"center-{path}", f"{area.name}网格化服务管理中心", UnitKind.CENTER, path, f"center-{CITY}")
+            add(
+                f"center-{path}",
+                f"{area.name}网格化服务管理中心",
+                UnitKind.CENTER,
+                path,
+                f"center-{CITY}",
+            )
             for code, dept in DISTRICT_DEPARTMENTS:
-                add(f"dept-{path}-{code}", f"{area.name}{dept}", UnitKind.DEPARTMENT, path, f"center-{path}")
+                add(
+                    f"dept-{path}-{code}",
+                    f"{area.name}{dept}",
+                    UnitKind.DEPARTMENT,
+                    path,
+                    f"center-{path}",
+                )
         elif area.level == Level.STREET:
             office = "人民政府" if area.name.endswith(("镇", "乡")) else "办事处"
-            add(f"street-{path}", f"{area.name}{office}", UnitKind.STREET_OFFICE, path, f"center-{path[:6]}")
+            add(
+                f"street-{path}",
+                f"{area.name}{office}",
+                UnitKind.STREET_OFFICE,
+                path,
+                f"center-{path[:6]}",
+            )
         elif area.level == Level.COMMUNITY:
-            add(f"community-{path}", area.name, UnitKind.COMMUNITY_COMMITTEE, path, f"street-{path[:9]}")
+            add(
+                f"community-{path}",
+                area.name,
+                UnitKind.COMMUNITY_COMMITTEE,
+                path,
+                f"street-{path[:9]}",
+            )
             if path == SHOWCASE_COMMUNITY:
-                add(f"gridstation-{path}", f"{short_name(area.name)}网格工作站", UnitKind.GRID_STATION, path, f"community-{path}")
+                add(
+                    f"gridstation-{path}",
+                    f"{short_name(area.name)}网格工作站",
+                    UnitKind.GRID_STATION,
+                    path,
+                    f"community-{path}",
+                )
     Unit.objects.bulk_create(units, batch_size=1000)
     ids = dict(Unit.objects.values_list("code", "pk"))
     linked = []
@@ -194,7 +276,9 @@ def build_users() -> None:
         user.is_staff = user.is_superuser = d.role == Role.SYS_ADMIN
         user.set_password(DEMO_PASSWORD)
         save_new_user(user)
-        Post.objects.create(user=user, role=d.role, area=areas[d.area_path], unit=units.get(d.unit_code))
+        Post.objects.create(
+            user=user, role=d.role, area=areas[d.area_path], unit=units.get(d.unit_code)
+        )
 
 
 @transaction.atomic
@@ -204,8 +288,12 @@ def load_demo_city() -> ImportReport | None:
         return None
     report = import_city(division_source(), CITY)
     layer, _created = GridLayer.objects.get_or_create(
-        code="quanke", defaults={"name": "全科网格", "is_authoritative": True,
-                                 "description": "演示城市的生成网格（非实测边界）"},
+        code="quanke",
+        defaults={
+            "name": "全科网格",
+            "is_authoritative": True,
+            "description": "演示城市的生成网格（非实测边界）",
+        },
     )
     report.created[int(Level.GRID)] = build_geometry(layer)
     build_units()
@@ -227,18 +315,120 @@ def build_cases() -> None:
     community = Unit.objects.get(code=f"community-{SHOWCASE_COMMUNITY}")
 
     def intake(workflow: str, title: str, code: str, ago: timedelta, **kw: Any) -> int:
-        return do_intake(workflow=workflow, title=title, category=cat[code], lon=lon, lat=lat,
-                         now=now - ago, **kw).case.pk
+        return do_intake(
+            workflow=workflow,
+            title=title,
+            category=cat[code],
+            lon=lon,
+            lat=lat,
+            now=now - ago,
+            **kw,
+        ).case.pk
 
-    intake("grid_event", "3栋楼下暴露垃圾", "garbage-exposed", timedelta(minutes=40), channel="grid",
-           actor=users["lushan_grid1"], description="垃圾桶满溢，周边散落生活垃圾。")
-    lights = intake("hotline", "麓山南路路灯一周不亮", "street-lights", timedelta(days=3), channel="hotline", kind="投诉",
-                    reporter_name="周先生", reporter_phone="13973100001",
-                    description="麓山南路靠近3栋一段路灯已经一周不亮，晚上行人看不清路。")
-    do_transition(users["yuelu_dispatcher"], lights, "dispatch", units=[chengguan, community], now=now - timedelta(days=3))
-    noise = intake("hotline", "夜间施工噪音扰民", "noise", timedelta(days=12), channel="hotline", kind="投诉",
-                   reporter_name="刘女士", reporter_phone="13973100002", description="工地每晚施工到十二点以后。")
-    do_transition(users["yuelu_dispatcher"], noise, "dispatch", units=[chengguan], now=now - timedelta(days=12))
-    intake("urban", "井盖缺失", "manhole", timedelta(hours=1), channel="grid", actor=users["lushan_grid1"],
-           description="人行道井盖缺失，已放置临时警示。")
+    intake(
+        "grid_event",
+        "3栋楼下暴露垃圾",
+        "garbage-exposed",
+        timedelta(minutes=40),
+        channel="grid",
+        actor=users["lushan_grid1"],
+        description="垃圾桶满溢，周边散落生活垃圾。",
+    )
+    lights = intake(
+        "hotline",
+        "麓山南路路灯一周不亮",
+        "street-lights",
+        timedelta(days=3),
+        channel="hotline",
+        kind="投诉",
+        reporter_name="周先生",
+        reporter_phone="13973100001",
+        description="麓山南路靠近3栋一段路灯已经一周不亮，晚上行人看不清路。",
+    )
+    do_transition(
+        users["yuelu_dispatcher"],
+        lights,
+        "dispatch",
+        units=[chengguan, community],
+        now=now - timedelta(days=3),
+    )
+    noise = intake(
+        "hotline",
+        "夜间施工噪音扰民",
+        "noise",
+        timedelta(days=12),
+        channel="hotline",
+        kind="投诉",
+        reporter_name="刘女士",
+        reporter_phone="13973100002",
+        description="工地每晚施工到十二点以后。",
+    )
+    do_transition(
+        users["yuelu_dispatcher"],
+        noise,
+        "dispatch",
+        units=[chengguan],
+        now=now - timedelta(days=12),
+    )
+    intake(
+        "urban",
+        "井盖缺失",
+        "manhole",
+        timedelta(hours=1),
+        channel="grid",
+        actor=users["lushan_grid1"],
+        description="人行道井盖缺失，已放置临时警示。",
+    )
     sweep(now)
+    build_handled_history(now, users, chengguan)
+
+
+def build_handled_history(now: datetime, users: dict[str, User], chengguan: Unit) -> None:
+    """Closed and followed-up cases over the last two months in 岳麓街道, so the rates page has
+    something to show (this month against last). Random but seeded: the same on every machine."""
+    rng = np.random.default_rng(2026)
+    grids = list(
+        Area.objects.filter(subtree_q("path", SHOWCASE_STREET), level=Level.GRID).order_by("path")
+    )
+    lights = Category.objects.get(code="street-lights")
+    staff = {k: users[k] for k in ("yuelu_dispatcher", "yuelu_chengguan", "yuelu_supervisor")}
+    for i in range(36):
+        grid = grids[int(rng.integers(len(grids)))]
+        lon, lat = shape(grid.boundary).representative_point().coords[0]
+        start = now - timedelta(days=int(rng.integers(3, 58)), hours=int(rng.integers(0, 8)))
+        pk = do_intake(
+            workflow="hotline",
+            channel="hotline",
+            kind="投诉",
+            title=f"{grid.name}路灯故障（历史{i + 1}）",
+            category=lights,
+            lon=lon,
+            lat=lat,
+            reporter_phone=f"1397310{i:04d}",
+            now=start,
+        ).case.pk
+        steps: list[tuple[str, str, dict[str, Any]]] = [
+            ("yuelu_dispatcher", "dispatch", {"units": [chengguan]}),
+            ("yuelu_chengguan", "accept", {}),
+            ("yuelu_chengguan", "reply", {"note": "已修复"}),
+            ("yuelu_supervisor", "approve_reply", {}),
+        ]
+        for hour, (who, action, kw) in enumerate(steps, start=1):
+            do_transition(staff[who], pk, action, now=start + timedelta(hours=hour), **kw)
+        answer = {
+            "contacted": bool(rng.random() < 0.95),
+            "solved": bool(rng.random() < 0.8),
+            "satisfaction": str(
+                rng.choice(["satisfied", "basic", "unsatisfied"], p=[0.6, 0.3, 0.1])
+            ),
+        }
+        do_transition(
+            staff["yuelu_supervisor"],
+            pk,
+            "follow_up",
+            follow_up=answer,
+            now=start + timedelta(days=1),
+        )
+        do_transition(
+            staff["yuelu_supervisor"], pk, "close", now=start + timedelta(days=1, hours=1)
+        )
