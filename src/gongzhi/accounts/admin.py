@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from gongzhi.accounts.models import Post, Unit, User
+from gongzhi.accounts.models import ApiToken, Post, Unit, User
 from gongzhi.core.admin_audit import AuditedAdmin
 
 
@@ -32,3 +32,15 @@ class PostAdmin(AuditedAdmin):
     list_display = ("user", "role", "unit", "area", "is_active")
     list_filter = ("role", "is_active")
     raw_id_fields = ("user", "area", "unit")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(AuditedAdmin):
+    """Keys are created with `gongzhi tokens create`; here they can be listed and switched off."""
+
+    list_display = ("name", "user", "prefix", "is_active", "created_at", "last_used_at")
+    fields = ("name", "user", "prefix", "is_active", "last_used_at")
+    readonly_fields = ("user", "prefix", "last_used_at")
+
+    def has_add_permission(self, request):
+        return False

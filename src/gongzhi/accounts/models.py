@@ -90,3 +90,25 @@ class Post(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.area_path = self.area.path
         super().save(*args, **kwargs)
+
+
+class ApiToken(models.Model):
+    """A key for an integration (a hotline system, an Open311 client): acts as its user.
+
+    Only a hash of the key is stored; the key is shown once, when it is created.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户"))
+    name = models.CharField(_("名称"), max_length=60)
+    prefix = models.CharField(max_length=8, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("接口密钥")
+        verbose_name_plural = _("接口密钥")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -76,7 +76,10 @@ def do_intake(
         existing = Case.objects.filter(client_key=client_key).first()
         if existing is not None:
             return IntakeResult(existing, created=False)
-    get_workflow(workflow)
+    try:
+        get_workflow(workflow)
+    except LookupError as exc:
+        raise CaseInputError("workflow", str(exc)) from exc
     if channel not in CHANNELS:
         raise CaseInputError("channel", f"应为 {', '.join(CHANNELS)} 之一")
     if kind not in KINDS:

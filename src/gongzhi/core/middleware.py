@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -62,3 +63,8 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", lang)
         return response
+
+
+def api_caller(request: HttpRequest) -> Any:
+    """The user an API request acts for: the session's user or the API key's (django-ninja's request.auth)."""
+    return getattr(request, "auth", None)
