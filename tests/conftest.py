@@ -6,7 +6,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from gongzhi.accounts.models import User
+from gongzhi.areas import locate
 from gongzhi.areas.models import Area
+from gongzhi.core import workcal
 from tests.builders import make_role_users, make_tree
 
 
@@ -20,6 +22,13 @@ def _pii_keys(settings: Any) -> None:
 
 
 _KEY = Fernet.generate_key().decode()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> None:
+    # Each test has a fresh database; caches keyed by row ids must not outlive it.
+    locate.forget()
+    workcal.forget_overrides()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from gongzhi.areas import locate
 from gongzhi.areas.geo import parse_boundary
 from gongzhi.areas.models import Area, GridLayer
 
@@ -20,3 +21,4 @@ def set_boundary_fields(area: Area, geojson: dict[str, Any], *, generated: bool 
 def renew_layer_version(layer_id: int | None) -> None:
     if layer_id is not None:
         GridLayer.objects.filter(pk=layer_id).update(version=uuid.uuid4())
+        locate.forget()

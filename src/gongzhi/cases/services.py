@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from gongzhi.accounts.models import Post, Unit
 from gongzhi.areas.geo import check_lonlat, to_wgs84
-from gongzhi.areas.locate import locate_grid
+from gongzhi.areas.locate import locate_grid_ref
 from gongzhi.areas.models import Area
 from gongzhi.cases import deadlines
 from gongzhi.cases.models import (
@@ -71,11 +72,8 @@ def do_intake(
     area: Area | None = None, address: str = "", reporter_name: str = "", reporter_phone: str = "",
     client_key: str | None = None, actor: Any = None, now: datetime | None = None,
 ) -> IntakeResult:
-    """Register a case from any channel. The same ``client_key`` twice gives the same case."""
-    if client_key:
-        existing = Case.objects.filter(client_key=client_key).first()
-        if existing is not None:
-            return IntakeResult(existing, created=False)
+    """Register a case from any channel. The same ``client_key`` twice gives the same case:
+    the unique key decides, so a retry racing its original cannot make a second case."""
     try:
         get_workflow(workflow)
     except LookupError as exc:
@@ -105,7 +103,7 @@ def do_intake(
             wlon, wlat = (float(v) for v in to_wgs84(lon, lat, datum))
         except ValueError as exc:
             raise CaseInputError("lon/lat", str(exc)) from exc
-        grid = locate_grid(wlon, wlat)
+        grid = locate_grid_ref(wlon, wlat)
         if grid is None and area is None:
             raise CaseInputError("lon/lat", f"点 ({lon}, {lat}) 不在任何网格内，请同时指定所属区域")
     if grid is None and area is None:
@@ -115,22 +113,23 @@ def do_intake(
     case = Case(
         number="", workflow=workflow, state=get_workflow(workflow).initial, category=category, kind=kind,
         title=title, description=description, channel=channel, lon=wlon, lat=wlat, address=address,
-        grid=grid, area_path=(grid or area).path, reporter_name=reporter_name.strip(), reporter_phone=phone,  # type: ignore[union-attr]
+        grid_id=grid.id if grid else None, area_path=grid.path if grid else area.path,  # type: ignore[union-attr]
+        reporter_name=reporter_name.strip(), reporter_phone=phone,
         reporter_phone_hash=hash_field_value("phone", phone), client_key=client_key or None,
-        received_at=received, due_at=due, warn_at=warn,
+        received_at=received, due_at=due, warn_at=warn, step_count=1,
     )
     case.reporter_user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     try:
         with transaction.atomic():
-            case.number = f"T{received:%y%m%d%H%M%S%f}"  # unique placeholder until the id is known
-            case.save()
+            case.number = "T" + uuid.uuid4().hex[:19]  # unique placeholder until the id is known
+            case.save(force_insert=True)
             case.number = f"{timezone.localtime(received):%Y%m%d}{case.pk:06d}"
             case.save(update_fields=["number"])
-            append_step(case, action="intake", from_state="", to_state=case.state, actor=actor, at=received,
-                        data={"channel": channel})
+            Step.objects.create(case=case, seq=1, action="intake", from_state="", to_state=case.state,
+                                actor=case.reporter_user, at=received, data={"channel": channel})
             audit.record("case.intake", actor=actor, obj=case, area_path=case.area_path)
     except IntegrityError:
-        # The same client key arrived twice at once: the other request created it.
+        # This client key was used before (a retry, or a resubmission racing its original).
         if client_key and (existing := Case.objects.filter(client_key=client_key).first()):
             return IntakeResult(existing, created=False)
         raise
