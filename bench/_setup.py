@@ -39,10 +39,11 @@ def setup_django(prefix: str) -> str:
 
 def small_city() -> dict[str, Any]:
     """The test suite's fixture city plus a street office, a department and their users."""
+    from tests.builders import make_tree, make_unit, make_user
+
     from gongzhi.accounts.models import UnitKind
     from gongzhi.cases.catalog import load_default_catalog
     from gongzhi.core.access import Role
-    from tests.builders import make_tree, make_unit, make_user
 
     areas = make_tree()
     load_default_catalog()

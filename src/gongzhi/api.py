@@ -29,8 +29,9 @@ class TokenAuth(HttpBearer):
         return user_for_key(token)
 
 
-# Either a signed-in browser session or an integration's key; handlers read the user from request.auth.
-api = NinjaAPI(title="共治 API", version="1", urls_namespace="api", auth=[django_auth, TokenAuth()],
+# An integration's key, or a signed-in browser session; handlers read the user from request.auth.
+# The key is tried first: the session check enforces CSRF and would refuse a key-only client.
+api = NinjaAPI(title="共治 API", version="1", urls_namespace="api", auth=[TokenAuth(), django_auth],
                renderer=Utf8Renderer())
 api.add_router("/", areas_router)
 api.add_router("/", cases_router)
