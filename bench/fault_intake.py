@@ -30,7 +30,8 @@ def free_port() -> int:
 
 
 def start_server(port: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "gunicorn", "gongzhi.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "error"]
+    cmd = [sys.executable, "-m", "gunicorn", "gongzhi.wsgi", "-w", "2", "--threads", "10", "-b", f"127.0.0.1:{port}",
+           "--log-level", "error"]
     return subprocess.Popen(cmd, cwd=ROOT / "src", env=os.environ.copy(), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

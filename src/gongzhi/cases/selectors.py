@@ -16,6 +16,7 @@ from gongzhi.core import access
 from gongzhi.core.access import Role
 
 INBOX_LIMIT = 500
+LIST_DEFERRED = ("reporter_name", "reporter_phone", "description")
 
 
 def user_posts(user: Any) -> list[Post]:
@@ -35,7 +36,8 @@ def visible_cases(user: Any, posts: list[Post] | None = None) -> QuerySet[Case]:
 
 
 def with_assignments(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.select_related("category", "grid").prefetch_related(
+    # The grid's boundary is a large JSON document nobody reads from a case list.
+    return qs.select_related("category", "grid").defer("grid__boundary").prefetch_related(
         Prefetch("assignments", queryset=Assignment.objects.select_related("unit"))
     )
 
@@ -49,8 +51,9 @@ def inbox(user: Any) -> list[Case]:
         states = {s for t in wf.transitions if t.roles & roles and t.target for s in t.sources}
         if states:
             actionable |= Q(workflow=wf.code, state__in=states)
+    # Lists never show reporters or full texts: leave them unread (and undecrypted).
     candidates = with_assignments(visible_cases(user, posts).filter(actionable, closed_at__isnull=True,
-                                                                    merged_into__isnull=True))
+                                                                    merged_into__isnull=True)).defer(*LIST_DEFERRED)
     return [c for c in candidates.order_by("due_at", "id")[:INBOX_LIMIT]
             if any(t.target for t in available_actions(user, c, posts))]
 
@@ -58,7 +61,7 @@ def inbox(user: Any) -> list[Case]:
 def supervision_queue(user: Any) -> QuerySet[Case]:
     """Escalated (overdue) open cases in the user's areas: the 督办 queue."""
     return with_assignments(visible_cases(user).filter(escalation_level__gt=0, closed_at__isnull=True)).order_by(
-        "-escalation_level", "due_at")
+        "-escalation_level", "due_at").defer(*LIST_DEFERRED)
 
 
 def access_case(user: Any, number: str) -> Case:

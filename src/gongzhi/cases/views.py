@@ -8,6 +8,7 @@ import xlsxwriter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -61,11 +62,17 @@ def export_xlsx(cases: list[Case], now: datetime, name: str) -> HttpResponse:
     return response
 
 
+PAGE_SIZE = 50
+
+
 def _list(request: HttpRequest, cases: list[Case], title: str, export_name: str) -> HttpResponse:
     now = timezone.now()
     if request.GET.get("format") == "xlsx":
-        return export_xlsx(cases, now, export_name)
-    return render(request, "cases/list.html", {"rows": rows(cases, now), "title": title})
+        full = selectors.with_assignments(Case.objects.filter(pk__in=[c.pk for c in cases]))
+        return export_xlsx(sorted(full, key=lambda c: [x.pk for x in cases].index(c.pk)), now, export_name)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "cases/list.html", {"rows": rows(list(page), now), "page": page, "total": len(cases),
+                                               "title": title})
 
 
 @login_required
