@@ -10,12 +10,10 @@ from django.http import Http404
 
 from gongzhi.accounts.models import Post
 from gongzhi.cases.models import Assignment, Case
-from gongzhi.cases.services import available_actions
 from gongzhi.cases.workflow import all_workflows
 from gongzhi.core import access
 from gongzhi.core.access import Role
 
-INBOX_LIMIT = 500
 LIST_DEFERRED = ("reporter_name", "reporter_phone", "description")
 
 
@@ -42,20 +40,38 @@ def with_assignments(qs: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-def inbox(user: Any) -> list[Case]:
-    """What needs this user now: open cases where one of their roles has an action, by deadline."""
-    posts = user_posts(user)
-    roles = {p.role for p in posts}
-    actionable = Q(pk__in=[])
+def actionable_q(posts: list[Post]) -> Q:
+    """Cases in a state where one of these posts can move them on, as SQL: states open to a
+    role, and — for actions only an assigned unit may take — cases assigned to the post's unit."""
+    roles = {p.role for p in posts if p.role != Role.DEPT_HANDLER}
+    q = Q(pk__in=[])
     for wf in all_workflows():
-        states = {s for t in wf.transitions if t.roles & roles and t.target for s in t.sources}
-        if states:
-            actionable |= Q(workflow=wf.code, state__in=states)
+        role_states: set[str] = set()
+        assignee_units: dict[str, set[int]] = {}
+        for t in wf.transitions:
+            if not t.target:
+                continue  # side actions (督办, 报到) do not make a case "need me"
+            if t.by_assignee:
+                units = {p.unit_id for p in posts if p.role in t.roles and p.unit_id}
+                for state in t.sources if units else ():
+                    assignee_units.setdefault(state, set()).update(units)
+            elif t.roles & roles:
+                role_states |= t.sources
+        if role_states:
+            q |= Q(workflow=wf.code, state__in=role_states)
+        for state, units in assignee_units.items():
+            if state not in role_states:
+                assigned = Assignment.objects.filter(unit_id__in=units, active=True).values("case_id")
+                q |= Q(workflow=wf.code, state=state, pk__in=assigned)
+    return q
+
+
+def inbox(user: Any) -> QuerySet[Case]:
+    """What needs this user now: open cases one of their posts can move on, by deadline."""
+    posts = user_posts(user)
+    qs = visible_cases(user, posts).filter(actionable_q(posts), closed_at__isnull=True, merged_into__isnull=True)
     # Lists never show reporters or full texts: leave them unread (and undecrypted).
-    candidates = with_assignments(visible_cases(user, posts).filter(actionable, closed_at__isnull=True,
-                                                                    merged_into__isnull=True)).defer(*LIST_DEFERRED)
-    return [c for c in candidates.order_by("due_at", "id")[:INBOX_LIMIT]
-            if any(t.target for t in available_actions(user, c, posts))]
+    return with_assignments(qs).defer(*LIST_DEFERRED).order_by("due_at", "id")
 
 
 def supervision_queue(user: Any) -> QuerySet[Case]:
