@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from gongzhi.areas.models import Area
 
 # The residents' tracking page is public by design: it asks for the case number and phone.
-PUBLIC = {"login/", "i18n/setlang/", "api/docs", "api/openapi.json", "track/"}
+PUBLIC = {"login/", "i18n/setlang/", "api/docs", "api/openapi.json", "track/", "track/report/"}
 NO_VIEW = {"api/"}  # django-ninja's mount point: nothing is served there
 SAMPLE = {"str": "4301", "int": "1", "path": "4301", "slug": "x"}
 

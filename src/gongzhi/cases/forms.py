@@ -55,3 +55,23 @@ class ActionForm(forms.Form):
     solved = forms.BooleanField(required=False, label=_("已解决"))
     satisfaction = forms.ChoiceField(required=False, choices=Satisfaction.choices, label=_("满意度"))
     photo = forms.FileField(required=False, label=_("照片"))
+
+
+class ResidentReportForm(forms.Form):
+    title = forms.CharField(label=_("反映的问题（一句话）"), max_length=200)
+    description = forms.CharField(label=_("详细情况"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
+                                  required=False)
+    category = leaf_categories()
+    reporter_phone = forms.CharField(label=_("联系电话（用于回访和查询）"), max_length=30)
+    reporter_name = forms.CharField(label=_("称呼（可不填）"), max_length=50, required=False)
+    street = forms.ChoiceField(label=_("所在街道/镇（无法定位时必选）"), required=False)
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    photo = forms.FileField(label=_("照片（可不传）"), required=False)
+    lon = forms.FloatField(widget=forms.HiddenInput, required=False)
+    lat = forms.FloatField(widget=forms.HiddenInput, required=False)
+    datum = forms.CharField(widget=forms.HiddenInput, required=False, initial="wgs84")
+    client_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, streets: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["street"].choices = [("", "—"), *streets]  # type: ignore[attr-defined]

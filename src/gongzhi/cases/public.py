@@ -6,10 +6,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from gongzhi.areas.models import Area, Level
+from gongzhi.cases.attachments import attach
+from gongzhi.cases.forms import ResidentReportForm
 from gongzhi.cases.models import Case
 from gongzhi.cases.services import (
     RATEABLE_STATES,
     CaseInputError,
+    do_intake,
     do_resident_rating,
     find_for_reporter,
 )
@@ -49,3 +53,30 @@ def public_view(case: Case, tail: str) -> dict[str, object]:
         "reply": reply.note if reply else "",
         "can_rate": case.state in RATEABLE_STATES and not case.resident_rating,
     }
+
+
+def street_choices() -> list[tuple[str, str]]:
+    streets = Area.objects.filter(level=Level.STREET, is_active=True).select_related("parent").order_by("path")
+    return [(a.path, f"{a.parent.name if a.parent else ''} {a.name}") for a in streets]
+
+
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    """A resident reports a problem (12345 web channel); no account needed, the phone is the key."""
+    form = ResidentReportForm(request.POST or None, request.FILES or None, streets=street_choices())
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        street = Area.objects.filter(path=d["street"]).first() if d["street"] else None
+        user = request.user if getattr(request.user, "is_authenticated", False) else None
+        try:
+            result = do_intake(workflow="hotline", channel="web", kind="", title=d["title"], description=d["description"],
+                               category=d["category"], lon=d["lon"], lat=d["lat"], datum=d["datum"] or "wgs84",
+                               area=street, address=d["address"], reporter_name=d["reporter_name"],
+                               reporter_phone=d["reporter_phone"], client_key=d["client_key"] or None, actor=user)
+            if d["photo"] and result.created:
+                attach(result.case, d["photo"])
+        except CaseInputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+        else:
+            return render(request, "cases/report_done.html", {"case": result.case})
+    return render(request, "cases/resident_report.html", {"form": form}, status=400 if form.errors else 200)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
-from gongzhi.cases.public import track
+from gongzhi.cases.public import report, track
 from gongzhi.web import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("audit/", include("gongzhi.core.urls")),
     path("cases/", include("gongzhi.cases.urls")),
     path("track/", track, name="case-track"),
+    path("track/report/", report, name="case-resident-report"),
 ]

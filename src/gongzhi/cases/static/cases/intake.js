@@ -14,6 +14,15 @@
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); form.requestSubmit(); }
     });
   });
+  // The resident form only fills in the position when the phone gives one; the street list is the fallback.
+  var resident = document.getElementById("resident-form");
+  if (resident && navigator.geolocation) {
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      resident.querySelector("input[name=lon]").value = pos.coords.longitude.toFixed(7);
+      resident.querySelector("input[name=lat]").value = pos.coords.latitude.toFixed(7);
+      document.getElementById("gps-status").textContent = "已获取您的位置";
+    }, function () {}, { timeout: 10000 });
+  }
   var report = document.getElementById("report-form");
   if (!report) { return; }
   var status = document.getElementById("gps-status");
