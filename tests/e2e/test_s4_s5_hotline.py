@@ -88,6 +88,7 @@ def test_s5_department_returns_and_asks_for_more_time(new_page: Callable[..., Pa
     units = dispatcher.locator("details[data-action=dispatch] select.units")
     units.select_option(label="岳麓区城市管理和综合执法局")
     dispatcher.locator("details[data-action=dispatch] button").click()
+    expect(dispatcher.locator("#case-state")).to_have_text("已派单")
     clerk.goto(f"/cases/{other}/")
     clerk.locator("details[data-action=accept] button").click()
     ext = clerk.locator("details[data-action=request_extension]")

@@ -38,6 +38,7 @@ def test_s7_follow_up_resident_rating_and_rates(new_page: Callable[..., Page]) -
     number = type_call(dispatcher, "楼道灯不亮（S7）", "13973109007")
     dispatcher.locator("details[data-action=dispatch] select.units").select_option(label="岳麓区城市管理和综合执法局")
     dispatcher.locator("details[data-action=dispatch] button").click()
+    expect(dispatcher.locator("#case-state")).to_have_text("已派单")
     clerk = new_page()
     login(clerk, "yuelu_chengguan")
     clerk.goto(f"/cases/{number}/")
