@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from gongzhi.cases.models import Case, Category
-from gongzhi.core.admin_audit import AuditedAdmin
+from gongzhi.core.admin_audit import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(Category)
@@ -12,18 +12,10 @@ class CategoryAdmin(AuditedAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     """Read-only: cases change only through their workflow, so every change leaves a Step."""
 
     list_display = ("number", "title", "workflow", "state", "due_at", "area_path")
     list_filter = ("workflow", "state")
     search_fields = ("number", "title")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

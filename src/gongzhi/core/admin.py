@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gongzhi.core.admin_audit import AuditedAdmin
+from gongzhi.core.admin_audit import AuditedAdmin, ReadOnlyAdmin
 from gongzhi.core.models import AuditEvent, CalendarDay
 
 
@@ -11,15 +11,7 @@ class CalendarDayAdmin(AuditedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("id", "at", "actor_name", "action", "object_repr", "ip")
     list_filter = ("action",)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -34,3 +34,16 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for obj in queryset:
             audit.record("admin.delete", actor=request.user, obj=obj)
         super().delete_queryset(request, queryset)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """For records that change only through their own services (audit events, cases)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
