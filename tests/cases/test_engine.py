@@ -205,3 +205,21 @@ def test_whistle_summons_departments_who_report_in(world: World) -> None:
         do_transition(world.dispatcher, case.pk, "whistle", note="再次", units=[world.zhujian])
     assert Case.objects.get(pk=case.pk).state == "dispatched"
     assert list(Step.objects.filter(case=case, action="report_in").values_list("unit__code", flat=True)) == ["dept-430104-zhujian"]
+
+
+def test_step_limits_and_summoned_units_own_clock(world: World) -> None:
+    world.lights.step_limits = {"received": [1, "work_hours"], "dispatched": [1, "work_days"]}
+    world.lights.save()
+    case = hotline_case(world)  # Mon 2 Mar 10:00
+    assert case.step_due_at == at(2026, 3, 2, 11, 0)  # 派单 within 1 工作时
+    late = do_transition(world.dispatcher, case.pk, "dispatch", units=[world.chengguan], now=at(2026, 3, 2, 14, 0))
+    assert late.step_due_at == at(2026, 3, 3, 17, 30)  # 签收 within 1 工作日
+    assert Step.objects.get(case=case, action="dispatch").data["step_on_time"] is False
+    accepted = do_transition(world.handler, case.pk, "accept", now=at(2026, 3, 3, 9, 0))
+    assert accepted.step_due_at is None  # no limit set for 办理中
+    assert Step.objects.get(case=case, action="accept").data["step_on_time"] is True
+    # The street summons 住建 on Thursday: its own 5 工作日 start then, not at intake.
+    do_transition(world.dispatcher, case.pk, "whistle", note="联合处置", units=[world.zhujian], now=at(2026, 3, 5, 10, 0))
+    dues = dict(case.assignments.values_list("unit__code", "due_at"))
+    assert dues["dept-430104-chengguan"] == at(2026, 3, 9, 17, 30)
+    assert dues["dept-430104-zhujian"] == at(2026, 3, 12, 17, 30)

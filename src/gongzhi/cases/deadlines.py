@@ -34,6 +34,15 @@ def for_category(start: datetime, category: Category | None) -> tuple[datetime |
     return due_and_warn(start, float(category.limit_amount), category.limit_unit)
 
 
+def step_due(category: Category | None, state: str, start: datetime) -> datetime | None:
+    """When the case must leave ``state`` (环节时限), if its category sets a limit for it."""
+    limit = (category.step_limits or {}).get(state) if category else None
+    if not limit:
+        return None
+    amount, unit = limit
+    return workcal.add_duration(start, float(amount), str(unit))
+
+
 def shift_for_pause(moment: datetime, paused_from: datetime, resumed_at: datetime, unit: str) -> datetime:
     """Move a deadline later by the time that counted while the clock was paused."""
     if unit in WORKING_UNITS:

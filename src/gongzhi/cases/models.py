@@ -40,7 +40,7 @@ class Category(models.Model):
     limit_unit = models.CharField(_("时限单位"), max_length=20, choices=LimitUnit.choices, default=LimitUnit.WORK_DAYS)
     step_limits: models.JSONField[Any] = models.JSONField(
         _("环节时限"), default=dict, blank=True,
-        help_text=_('例如 {"accept": [1, "work_days"], "reply": [5, "work_days"]}'),
+        help_text=_('案件在某一状态最多停留多久，例如 {"received": [1, "work_hours"], "dispatched": [1, "work_days"]}'),
     )
     keywords = models.TextField(_("关键词"), blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
@@ -80,6 +80,7 @@ class Case(models.Model):
     received_at = models.DateTimeField(_("受理时间"))
     due_at = models.DateTimeField(_("办理时限"), null=True, blank=True, db_index=True)
     warn_at = models.DateTimeField(null=True, blank=True)
+    step_due_at = models.DateTimeField(_("环节时限"), null=True, blank=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("升级层级"), default=0)

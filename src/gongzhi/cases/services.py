@@ -117,6 +117,7 @@ def do_intake(
         reporter_name=reporter_name.strip(), reporter_phone=phone,
         reporter_phone_hash=hash_field_value("phone", phone), client_key=client_key or None,
         received_at=received, due_at=due, warn_at=warn, step_count=1,
+        step_due_at=deadlines.step_due(category, get_workflow(workflow).initial, received),
     )
     case.reporter_user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     try:
@@ -214,12 +215,17 @@ def do_transition(
     at = now or timezone.now()
     data: dict[str, Any] = {}
     on_time = None if case.due_at is None else at <= case.due_at
+    if case.step_due_at is not None and t.target:
+        data["step_on_time"] = at <= case.step_due_at
     _apply_effect(case, t, at=at, units=units, extend=extend, follow_up=follow_up, user=user, data=data)
     _apply_clock(case, t.clock, at)
     from_state = case.state
     case.state = t.target or case.state
+    if t.target:
+        case.step_due_at = deadlines.step_due(case.category, case.state, at)
     case.version += 1
-    case.save(update_fields=["state", "version", "due_at", "warn_at", "paused_at", "closed_at", "escalation_level"])
+    case.save(update_fields=["state", "version", "due_at", "warn_at", "step_due_at", "paused_at", "closed_at",
+                             "escalation_level"])
     append_step(case, action=action, from_state=from_state, to_state=case.state, actor=user, at=at, note=note,
                 data=data, unit=post.unit, on_time=on_time)
     audit.record(f"case.{action}", actor=user, obj=case, reason=note, area_path=case.area_path)
@@ -241,8 +247,10 @@ def _apply_effect(case: Case, t: Transition, *, at: datetime, units: list[Unit] 
             if unit.pk in already:
                 raise TransitionRefusedError(f"单位 {unit} 已在办理此案件")
             lead = i == 0 and not has_lead
+            # A unit summoned later answers on its own clock, from the moment it was summoned.
+            own_due = deadlines.for_category(at, case.category)[0] if t.effect == "summon" else None
             Assignment.objects.create(case=case, unit=unit, role=AssignmentRole.LEAD if lead else AssignmentRole.ASSIST,
-                                      due_at=case.due_at, assigned_at=at)
+                                      due_at=own_due or case.due_at, assigned_at=at)
         data["units"] = [u.pk for u in units]
     elif t.effect == "undispatch":
         data["units"] = list(case.assignments.filter(active=True).values_list("unit_id", flat=True))
