@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=15, help="per user")
     args = parser.parse_args()
     vendor = setup_django("inbox")
-    world = small_city()
+    small_city()
     from django.db import connection
     from tests.builders import PASSWORD
 
@@ -81,7 +81,6 @@ def main() -> None:
     print(f"inbox.{vendor}.p95 {statistics.quantiles(samples, n=20)[18]:.0f} ms")
     print(f"inbox.{vendor}.median {statistics.median(samples):.0f} ms")
     print(f"inbox.{vendor}.throughput {len(samples) / elapsed:.1f} pages/s")
-    del world
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ def type_call(page: Page, title: str, phone: str) -> str:
     page.get_by_label("诉求内容").fill("路灯晚上不亮，行人看不清路，已经一周了。")
     page.keyboard.press("Control+Enter")
     expect(page.locator(".messages")).to_contain_text("已受理，编号")
+    page.wait_for_load_state("load")
     return re.search(r"\d{14}", page.locator(".messages").inner_text()).group(0)  # type: ignore[union-attr]
 
 

@@ -10,6 +10,12 @@
       chosen.forEach(function (v) { if (order.indexOf(v) < 0) { order.push(v); } });
       hidden.value = order.join(",");
     });
+    // Options chosen before this script ran (or by the keyboard without a change event) still count.
+    select.form.addEventListener("submit", function () {
+      if (!hidden.value) {
+        hidden.value = Array.from(select.selectedOptions).map(function (o) { return o.value; }).join(",");
+      }
+    });
   });
   var pointEl = document.getElementById("case-point");
   var mapEl = document.getElementById("map");
