@@ -54,6 +54,12 @@ class Category(models.Model):
         return self.name
 
 
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
 class Case(models.Model):
     """Anything that must be handled, moving through a workflow; its history is its Steps."""
 
@@ -88,9 +94,7 @@ class Case(models.Model):
     step_count = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField(default=0)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged")
-    resident_rating = models.CharField(_("群众评价"), max_length=12, blank=True,
-                                       choices=[("satisfied", _("满意")), ("basic", _("基本满意")),
-                                                ("unsatisfied", _("不满意"))])
+    resident_rating = models.CharField(_("群众评价"), max_length=12, blank=True, choices=Satisfaction.choices)
     resident_rated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -149,12 +153,6 @@ class Step(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"
-
-
-class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", _("满意")
-    BASIC = "basic", _("基本满意")
-    UNSATISFIED = "unsatisfied", _("不满意")
 
 
 class FollowUp(models.Model):
