@@ -100,3 +100,16 @@ def test_excel_export_keeps_personal_data_masked(world: World) -> None:
     assert rows[0][:2] == ["编号", "标题"]
     assert rows[1][1] == "麓山南路路灯一周不亮"
     assert rows[1][9] == "138****8000"
+
+
+def test_case_pages_switch_to_english(world: World) -> None:
+    case = hotline_case(world)
+    c = client_for(world.dispatcher)
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    inbox = c.get("/cases/").content.decode()
+    assert "To do" in inbox
+    assert "Export to Excel" in inbox
+    assert "Lead unit" in inbox
+    detail = c.get(f"/cases/{case.number}/").content.decode()
+    assert "History" in detail
+    assert "Actions" in detail

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gongzhi.accounts.models import Unit
@@ -80,12 +81,12 @@ def _list(request: HttpRequest, cases: QuerySet[Case], title: str, export_name: 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    return _list(request, selectors.inbox(request.user), "待办", "inbox")
+    return _list(request, selectors.inbox(request.user), _("待办"), "inbox")
 
 
 @login_required
 def supervision(request: HttpRequest) -> HttpResponse:
-    return _list(request, selectors.supervision_queue(request.user), "督办", "supervision")
+    return _list(request, selectors.supervision_queue(request.user), _("督办"), "supervision")
 
 
 SYSTEM_STEPS = {"intake": "受理", "remind": "临期提醒", "escalate": "超期升级", "merge": "并入他案",
@@ -199,7 +200,7 @@ def hotline_new(request: HttpRequest) -> HttpResponse:
         except CaseInputError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc))
         else:
-            messages.success(request, f"已受理，编号 {result.case.number}")
+            messages.success(request, _("已受理，编号 %(number)s") % {"number": result.case.number})
             return redirect("case-detail", number=result.case.number)
     return render(request, "cases/hotline_form.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -222,7 +223,7 @@ def grid_report(request: HttpRequest) -> HttpResponse:
             else:
                 if wants_json:
                     return JsonResponse({"number": result.case.number, "created": result.created})
-                messages.success(request, f"已上报，编号 {result.case.number}")
+                messages.success(request, _("已上报，编号 %(number)s") % {"number": result.case.number})
                 return redirect("case-detail", number=result.case.number)
         if wants_json:
             return JsonResponse({"errors": {k: [str(m) for m in v] for k, v in form.errors.items()}}, status=400)
