@@ -124,3 +124,21 @@ def test_rates_page_per_street_and_department_this_month_against_last(world: Wor
     assert c.get("/cases/rates/").status_code == 200
     c.force_login(world.handler)
     assert c.get("/cases/rates/").status_code == 403
+
+
+def test_indicators_page(world: World) -> None:
+    from django.test import Client
+
+    case = do_intake(workflow="hotline", title="诉求", channel="hotline", lon=IN_GRID_1[0], lat=IN_GRID_1[1]).case
+    do_transition(world.dispatcher, case.pk, "dispatch", units=[world.chengguan])
+    do_transition(world.handler, case.pk, "accept")
+    do_transition(world.handler, case.pk, "reply", note="已处理")
+    c = Client()
+    c.force_login(world.supervisor)
+    page = c.get("/cases/indicators/").content.decode()
+    assert "处置率" in page
+    assert "岳麓街道" in page
+    # One case dispatched this month and replied on time: handling rate 1.000 for the district and its street.
+    assert page.count("1.000 / —") >= 2
+    c.force_login(world.handler)
+    assert c.get("/cases/indicators/").status_code == 403

@@ -6,14 +6,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models.functions import Substr
+from django.db.models.functions import Length, Substr
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gongzhi.areas.models import Area
-from gongzhi.cases.metrics import ThreeRates, lead_unit_name, three_rates, three_rates_by
-from gongzhi.cases.models import FollowUp
+from gongzhi.cases.metrics import (
+    ThreeRates,
+    lead_unit_name,
+    three_rates,
+    three_rates_by,
+    urban_indicators,
+)
+from gongzhi.cases.models import Case, FollowUp
 from gongzhi.core import access
-from gongzhi.core.paths import PATH_LENGTHS
+from gongzhi.core.paths import PATH_LENGTHS, subtree_q
 
 
 @dataclass(frozen=True)
@@ -75,3 +82,28 @@ def chart(rows: list[RateRow]) -> dict[str, Any]:
             {"name": "上月", "type": "bar", "data": [pct(r.last_month) for r in rows]},
         ],
     }
+
+
+INDICATORS = [
+    ("handling_rate", _("处置率")), ("handling_on_time_rate", _("按期处置率")), ("closing_rate", _("结案率")),
+    ("closing_on_time_rate", _("按期结案率")), ("rework_rate", _("返工率")), ("accurate_dispatch_rate", _("准确派遣率")),
+]
+
+
+def indicators_overview(user: Any, now: datetime) -> dict[str, Any]:
+    """The 数字城管 indicators per child area, this month and last, over the cases in scope."""
+    roots = access.scope_roots(user, access.VIEW, "case")
+    if not roots:
+        return {}
+    root = roots[0]
+    child_len = next((n for n in PATH_LENGTHS if n > len(root)), len(root))
+    this, last = month_starts(now)
+    children = list(Area.objects.filter(subtree_q("path", root), is_active=True)
+                    .annotate(plen=Length("path")).filter(plen=child_len).order_by("path"))
+    scoped = access.restrict(Case.objects.all(), user, access.VIEW, "case")
+    rows = []
+    for area in [None, *children]:
+        cases = scoped if area is None else scoped.filter(subtree_q("area_path", area.path))
+        rows.append({"area": area, "this": urban_indicators(cases, this, now), "last": urban_indicators(cases, last, this)})
+    return {"root": Area.objects.filter(path=root).first(), "rows": rows, "indicators": INDICATORS,
+            "this_start": this, "last_start": last}

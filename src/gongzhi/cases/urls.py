@@ -7,6 +7,7 @@ urlpatterns: list[URLPattern] = [
     path("supervision/", views.supervision, name="case-supervision"),
     path("new/", views.hotline_new, name="case-hotline-new"),
     path("rates/", views.rates, name="case-rates"),
+    path("indicators/", views.indicators, name="case-indicators"),
     path("report/", views.grid_report, name="case-grid-report"),
     path("<str:number>/", views.detail, name="case-detail"),
     path("<str:number>/act/", views.act, name="case-act"),

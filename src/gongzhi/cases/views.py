@@ -24,7 +24,7 @@ from gongzhi.cases.duplicates import possible_duplicates
 from gongzhi.cases.forms import ActionForm, GridReportForm, HotlineForm
 from gongzhi.cases.models import Case
 from gongzhi.cases.rates import chart as rate_chart
-from gongzhi.cases.rates import rates_overview
+from gongzhi.cases.rates import indicators_overview, rates_overview
 from gongzhi.cases.services import (
     MERGERS,
     CaseInputError,
@@ -248,3 +248,11 @@ def rates(request: HttpRequest) -> HttpResponse:
     overview["area_chart"] = rate_chart(overview["areas"])
     overview["dept_chart"] = rate_chart(overview["departments"])
     return render(request, "cases/rates.html", overview)
+
+
+@login_required
+def indicators(request: HttpRequest) -> HttpResponse:
+    overview = indicators_overview(request.user, timezone.now())
+    if not overview:
+        raise PermissionDenied("您的岗位不能查看考评数据。")
+    return render(request, "cases/indicators.html", overview)
