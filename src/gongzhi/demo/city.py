@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 
 from gongzhi.accounts.models import Post, Unit, UnitKind, User
 from gongzhi.accounts.services import save_new_user
@@ -105,6 +106,18 @@ def short_name(name: str) -> str:
     return name
 
 
+def cut_into(parent: Area, outline: BaseGeometry, count: int, level: Level, name: str, layer: GridLayer,
+             *, seed: int) -> list[Area]:
+    """``count`` generated child areas (grids, micro-grids) tiling ``outline``; codes parent + 001…"""
+    keys = [f"{parent.path}{i:03d}" for i in range(1, count + 1)]
+    children = []
+    for key, cell in split(outline, keys, seed=seed).items():
+        child = Area(code=key, path=key, name=name.format(n=int(key[-3:])), level=level, parent=parent, layer=layer)
+        set_boundary_fields(child, to_geojson(cell), generated=True)
+        children.append(child)
+    return children
+
+
 def build_geometry(layer: GridLayer) -> int:
     """Give every area a generated boundary and cut each community into grids."""
     areas = list(
@@ -129,19 +142,8 @@ def build_geometry(layer: GridLayer) -> int:
     for a in areas:
         set_boundary_fields(a, to_geojson(shapes[a.path]), generated=True)
         if a.level == Level.COMMUNITY:
-            n = grids_per_community(a.name)
-            keys = [f"{a.path}{i:03d}" for i in range(1, n + 1)]
-            for key, cell in split(shapes[a.path], keys, seed=int(a.path) % 2**32).items():
-                grid = Area(
-                    code=key,
-                    path=key,
-                    name=f"{short_name(a.name)}第{int(key[-3:])}网格",
-                    level=Level.GRID,
-                    parent=a,
-                    layer=layer,
-                )
-                set_boundary_fields(grid, to_geojson(cell), generated=True)
-                grids.append(grid)
+            grids += cut_into(a, shapes[a.path], grids_per_community(a.name), Level.GRID,
+                              f"{short_name(a.name)}第{{n}}网格", layer, seed=int(a.path) % 2**32)
     Area.objects.bulk_update(
         areas,
         ["boundary", "min_lon", "min_lat", "max_lon", "max_lat", "boundary_generated"],
@@ -149,18 +151,8 @@ def build_geometry(layer: GridLayer) -> int:
     )
     Area.objects.bulk_create(grids, batch_size=500)
     showcase = Area.objects.get(path=SHOWCASE_GRID)
-    keys = [f"{SHOWCASE_GRID}{i:03d}" for i in range(1, 4)]
-    for key, cell in split(shape(showcase.boundary), keys, seed=7).items():
-        micro = Area(
-            code=key,
-            path=key,
-            name=f"{showcase.name}第{int(key[-3:])}微网格",
-            level=Level.MICRO_GRID,
-            parent=showcase,
-            layer=layer,
-        )
-        set_boundary_fields(micro, to_geojson(cell), generated=True)
-        micro.save()
+    micro = cut_into(showcase, shape(showcase.boundary), 3, Level.MICRO_GRID, f"{showcase.name}第{{n}}微网格", layer, seed=7)
+    Area.objects.bulk_create(micro)
     renew_layer_version(layer.pk)
     return len(grids)
 
