@@ -39,6 +39,7 @@ READ = {
     Role.LEADER: BELOW_DISTRICT,
     Role.SYS_ADMIN: EVERYWHERE,
     Role.RESIDENT: set(),
+    Role.DATA_READER: BELOW_STREET,
 }
 WRITE = {role: (EVERYWHERE if role == Role.SYS_ADMIN else set()) for role in Role}
 # For orientation every staff member may open the areas above their own post (outline only).
@@ -52,6 +53,7 @@ ANCESTORS = {
     Role.LEADER: {"city"},
     Role.SYS_ADMIN: set(),
     Role.RESIDENT: set(),
+    Role.DATA_READER: {"city", "district"},
 }
 CASES = [(role, target) for role in Role for target in TARGETS]
 

@@ -27,7 +27,7 @@ from gongzhi.cases.sweeps import sweep
 from gongzhi.core.access import Role
 from gongzhi.core.paths import subtree_q
 from gongzhi.demo.geometry import DISTRICT_SEEDS, city_shape, split, to_geojson
-from gongzhi.registry.models import Building
+from gongzhi.registry.models import Building, address_key
 
 CITY = "4301"
 DEMO_PASSWORD = "gongzhi-demo-2026"  # noqa: S105 (the published demo password)
@@ -172,12 +172,14 @@ def build_buildings() -> int:
             x, y = float(rng.uniform(minx, maxx)), float(rng.uniform(miny, maxy))
             if poly.contains(Point(x, y)):
                 n += 1
+                address = f"{short_name(grid.parent.name)}{int(grid.path[-3:])}区{n}栋"
                 rows.append(
                     Building(
                         grid=grid,
                         area_path=grid.path,
                         name=f"{n}栋",
-                        address=f"{short_name(grid.parent.name)}{int(grid.path[-3:])}区{n}栋",
+                        address=address,
+                        address_key=address_key(address),
                         lon=round(x, 6),
                         lat=round(y, 6),
                         floors=int(rng.integers(2, 33)),

@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/", include("gongzhi.accounts.urls")),
     path("audit/", include("gongzhi.core.urls")),
     path("cases/", include("gongzhi.cases.urls")),
+    path("registry/", include("gongzhi.registry.urls")),
     path("track/", track, name="case-track"),
     path("track/report/", report, name="case-resident-report"),
 ]
