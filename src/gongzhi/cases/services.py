@@ -25,6 +25,7 @@ from gongzhi.cases.models import (
     Satisfaction,
     Step,
 )
+from gongzhi.cases.numbering import case_number, reserve_case_id
 from gongzhi.cases.workflow import Clock, Transition, get_workflow
 from gongzhi.core import audit
 from gongzhi.core.access import Role
@@ -122,10 +123,16 @@ def do_intake(
     case.reporter_user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     try:
         with transaction.atomic():
-            case.number = "T" + uuid.uuid4().hex[:19]  # unique placeholder until the id is known
-            case.save(force_insert=True)
-            case.number = f"{timezone.localtime(received):%Y%m%d}{case.pk:06d}"
-            case.save(update_fields=["number"])
+            reserved = reserve_case_id(Case._meta.db_table)
+            if reserved is not None:
+                case.pk = reserved
+                case.number = case_number(received, reserved)
+                case.save(force_insert=True)
+            else:
+                case.number = "T" + uuid.uuid4().hex[:19]  # unique placeholder until the id is known
+                case.save(force_insert=True)
+                case.number = case_number(received, case.pk)
+                case.save(update_fields=["number"])
             Step.objects.create(case=case, seq=1, action="intake", from_state="", to_state=case.state,
                                 actor=case.reporter_user, at=received, data={"channel": channel})
             audit.record("case.intake", actor=actor, obj=case, area_path=case.area_path)

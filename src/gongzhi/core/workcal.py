@@ -46,6 +46,8 @@ _MAX_SCAN_DAYS = 366 * 20
 
 _overrides: dict[date, bool] | None = None
 _loaded_at = 0.0
+# A day's working periods, as aware datetimes: every deadline asks for the same few days.
+_periods_of_day: dict[tuple[date, tuple[tuple[time, time], ...], str], list[tuple[datetime, datetime]]] = {}
 
 
 # --- working days ------------------------------------------------------------------------
@@ -56,6 +58,7 @@ def _load_overrides() -> dict[date, bool]:
     now = clock.monotonic()
     if _overrides is None or now - _loaded_at > RELOAD_AFTER_SECONDS:
         _overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))
+        _periods_of_day.clear()
         _loaded_at = now
     return _overrides
 
@@ -64,6 +67,7 @@ def forget_overrides() -> None:
     """Drop the cached override rows; the next lookup reads the table again."""
     global _overrides
     _overrides = None
+    _periods_of_day.clear()
 
 
 @receiver(post_save, sender=CalendarDay, dispatch_uid="gongzhi.workcal.saved")
@@ -74,8 +78,13 @@ def _calendar_day_changed(sender: type[CalendarDay], **kwargs: Any) -> None:
 
 def official_is_workday(d: date) -> bool | None:
     """What the chinese_calendar package says, or None for a year it does not cover."""
+    return _official(_as_date(d))
+
+
+@cache
+def _official(d: date) -> bool | None:
     try:
-        return bool(chinese_calendar.is_workday(_as_date(d)))
+        return bool(chinese_calendar.is_workday(d))
     except NotImplementedError:
         return None
 
@@ -161,10 +170,16 @@ def _local(dt: datetime) -> datetime:
 
 
 def _day_periods(d: date) -> list[tuple[datetime, datetime]]:
-    if not is_workday(d):
-        return []
-    tz = _zone()
-    return [(datetime.combine(d, a, tz), datetime.combine(d, b, tz)) for a, b in periods()]
+    _load_overrides()  # reloads stale overrides, which empties this cache
+    key = (d, periods(), settings.TIME_ZONE)
+    spans = _periods_of_day.get(key)
+    if spans is None:
+        if len(_periods_of_day) > 20_000:
+            _periods_of_day.clear()
+        tz = _zone()
+        spans = [(datetime.combine(d, a, tz), datetime.combine(d, b, tz)) for a, b in periods()] if is_workday(d) else []
+        _periods_of_day[key] = spans
+    return spans
 
 
 def is_working_time(moment: datetime) -> bool:
