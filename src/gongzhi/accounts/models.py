@@ -60,7 +60,13 @@ class User(AbstractUser):
         return self.full_name or super().get_full_name()
 
     def active_posts(self) -> list[Post]:
-        return list(self.posts.filter(is_active=True))
+        """The user's active posts, read once per user object (one request);
+        ``core.access.forget_posts`` drops them after a change."""
+        cached: list[Post] | None = self.__dict__.get("_gongzhi_post_objects")
+        if cached is None:
+            cached = list(self.posts.filter(is_active=True).select_related("unit", "area"))
+            self.__dict__["_gongzhi_post_objects"] = cached
+        return cached
 
 
 class Post(models.Model):

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from gongzhi.accounts.models import Post
-from gongzhi.cases.models import Assignment, Case
+from gongzhi.accounts.models import Post, Unit
+from gongzhi.cases.models import Assignment, AssignmentRole, Case
 from gongzhi.cases.workflow import all_workflows
 from gongzhi.core import access
 from gongzhi.core.access import Role
 
 LIST_DEFERRED = ("reporter_name", "reporter_phone", "description")
+# What a case list shows and colours (deadlines.light); the rest of the row stays unread.
+LIST_FIELDS = ("number", "workflow", "state", "title", "area_path", "received_at", "due_at", "warn_at", "paused_at",
+               "closed_at", "escalation_level", "category__name")
 
 
 def user_posts(user: Any) -> list[Post]:
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(user.posts.filter(is_active=True).select_related("unit", "area"))
+    return list(user.active_posts())
 
 
 def visible_cases(user: Any, posts: list[Post] | None = None) -> QuerySet[Case]:
@@ -40,29 +45,48 @@ def with_assignments(qs: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
+def lead_units(case_ids: list[int]) -> dict[int, Unit]:
+    """The 主办 unit of each case, in one query (a list needs no other assignment)."""
+    leads = Assignment.objects.filter(case_id__in=case_ids, active=True, role=AssignmentRole.LEAD).select_related("unit")
+    return {a.case_id: a.unit for a in leads}
+
+
+@dataclass(frozen=True)
+class _Needs:
+    """Per workflow and role: the states where the role moves a case on by itself, and those
+    where only a post of an assigned unit may (签收, 办理 …). Fixed by the workflow data."""
+
+    by_role: dict[str, frozenset[str]]
+    by_assignee: dict[str, frozenset[str]]
+
+
+@cache
+def _needs(code: str) -> _Needs:
+    by_role: dict[str, set[str]] = {}
+    by_assignee: dict[str, set[str]] = {}
+    for t in next(wf for wf in all_workflows() if wf.code == code).transitions:
+        if not t.target:
+            continue  # side actions (督办, 报到) do not make a case "need me"
+        for role in t.roles:
+            (by_assignee if t.by_assignee else by_role).setdefault(role, set()).update(t.sources)
+    return _Needs({r: frozenset(v) for r, v in by_role.items()}, {r: frozenset(v) for r, v in by_assignee.items()})
+
+
 def actionable_q(posts: list[Post]) -> Q:
     """Cases in a state where one of these posts can move them on, as SQL: states open to a
     role, and — for actions only an assigned unit may take — cases assigned to the post's unit."""
     roles = {p.role for p in posts if p.role != Role.DEPT_HANDLER}
     q = Q(pk__in=[])
     for wf in all_workflows():
-        role_states: set[str] = set()
-        assignee_units: dict[str, set[int]] = {}
-        for t in wf.transitions:
-            if not t.target:
-                continue  # side actions (督办, 报到) do not make a case "need me"
-            if t.by_assignee:
-                units = {p.unit_id for p in posts if p.role in t.roles and p.unit_id}
-                for state in t.sources if units else ():
-                    assignee_units.setdefault(state, set()).update(units)
-            elif t.roles & roles:
-                role_states |= t.sources
+        needs = _needs(wf.code)
+        role_states = frozenset().union(*(needs.by_role.get(r, frozenset()) for r in roles))
         if role_states:
-            q |= Q(workflow=wf.code, state__in=role_states)
-        for state, units in assignee_units.items():
-            if state not in role_states:
-                assigned = Assignment.objects.filter(unit_id__in=units, active=True).values("case_id")
-                q |= Q(workflow=wf.code, state=state, pk__in=assigned)
+            q |= Q(workflow=wf.code, state__in=sorted(role_states))
+        for p in posts:
+            states = needs.by_assignee.get(p.role, frozenset()) - role_states
+            if states and p.unit_id:
+                assigned = Assignment.objects.filter(unit_id=p.unit_id, active=True).values("case_id")
+                q |= Q(workflow=wf.code, state__in=sorted(states), pk__in=assigned)
     return q
 
 
@@ -71,13 +95,14 @@ def inbox(user: Any) -> QuerySet[Case]:
     posts = user_posts(user)
     qs = visible_cases(user, posts).filter(actionable_q(posts), closed_at__isnull=True, merged_into__isnull=True)
     # Lists never show reporters or full texts: leave them unread (and undecrypted).
-    return with_assignments(qs).defer(*LIST_DEFERRED).order_by("due_at", "id")
+    return qs.select_related("category").only(*LIST_FIELDS).order_by("due_at", "id")
 
 
 def supervision_queue(user: Any) -> QuerySet[Case]:
     """Escalated (overdue) open cases in the user's areas: the 督办 queue."""
-    return with_assignments(visible_cases(user).filter(escalation_level__gt=0, closed_at__isnull=True)).order_by(
-        "-escalation_level", "due_at").defer(*LIST_DEFERRED)
+    return visible_cases(user).filter(escalation_level__gt=0, closed_at__isnull=True).select_related(
+        "category").order_by(
+        "-escalation_level", "due_at").only(*LIST_FIELDS)
 
 
 def access_case(user: Any, number: str) -> Case:

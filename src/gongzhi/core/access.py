@@ -100,8 +100,8 @@ def _posts(user: Any) -> list[tuple[str, str]]:
 
 def forget_posts(user: Any) -> None:
     """Drop the per-request cache after a user's posts changed."""
-    if hasattr(user, "_gongzhi_posts"):
-        del user._gongzhi_posts
+    for attr in ("_gongzhi_posts", "_gongzhi_post_objects"):
+        user.__dict__.pop(attr, None)
 
 
 def roles_of(user: Any) -> set[str]:
