@@ -85,7 +85,7 @@ class TransitionIn(Schema):
 def case_out(case: Case) -> dict[str, Any]:
     return {
         "number": case.number, "workflow": case.workflow, "state": case.state,
-        "state_label": get_workflow(case.workflow).states[case.state], "title": case.title,
+        "state_label": str(get_workflow(case.workflow).states[case.state]), "title": case.title,
         "category": case.category.code if case.category else None, "area_path": case.area_path,
         "grid": case.grid.path if case.grid else None, "received_at": case.received_at, "due_at": case.due_at,
         "light": deadlines.light(case, timezone.now()).value, "version": case.version,

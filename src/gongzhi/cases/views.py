@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.accounts.models import Unit
@@ -49,7 +50,7 @@ def rows(cases: list[Case], now: datetime) -> list[dict[str, Any]]:
     for c in cases:
         lead = leads.get(c.pk)
         out.append({
-            "case": c, "light": deadlines.light(c, now), "state": get_workflow(c.workflow).states[c.state],
+            "case": c, "light": deadlines.light(c, now), "state": str(get_workflow(c.workflow).states[c.state]),
             "lead": lead, "lead_name": lead.name if lead else "", "href": reverse("case-detail", args=[c.number]),
             "category": c.category.name if c.category else "",
             "due": timezone.localtime(c.due_at).strftime("%m-%d %H:%M") if c.due_at else "—",
@@ -102,15 +103,16 @@ def supervision(request: HttpRequest) -> HttpResponse:
     return _list(request, selectors.supervision_queue(request.user), _("督办"), "supervision")
 
 
-SYSTEM_STEPS = {"intake": "受理", "remind": "临期提醒", "escalate": "超期升级", "merge": "并入他案",
-                "absorb": "并入重复件", "closed_with": "随主案办结"}
+SYSTEM_STEPS = {"intake": gettext_lazy("受理"), "remind": gettext_lazy("临期提醒"), "escalate": gettext_lazy("超期升级"),
+                "merge": gettext_lazy("并入他案"), "absorb": gettext_lazy("并入重复件"),
+                "closed_with": gettext_lazy("随主案办结")}
 
 
 def step_label(workflow: Workflow, action: str) -> str:
     if action in SYSTEM_STEPS:
-        return SYSTEM_STEPS[action]
+        return str(SYSTEM_STEPS[action])
     try:
-        return workflow.transition(action).label
+        return str(workflow.transition(action).label)
     except LookupError:
         return action
 

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from django.utils.functional import Promise
+
 
 class Clock(StrEnum):
     """What a transition does to the case's clock."""
@@ -23,7 +25,7 @@ class Clock(StrEnum):
 @dataclass(frozen=True)
 class Transition:
     action: str
-    label: str
+    label: str | Promise  # translated lazily: the English UI shows English labels
     sources: frozenset[str]
     target: str  # "" keeps the current state (督办, 催办: a Step without a move)
     roles: frozenset[str]
@@ -41,9 +43,9 @@ class Transition:
 @dataclass(frozen=True)
 class Workflow:
     code: str
-    name: str
+    name: str | Promise
     initial: str
-    states: dict[str, str]
+    states: dict[str, str | Promise]
     final: frozenset[str]
     transitions: tuple[Transition, ...]
     paused: frozenset[str] = field(default_factory=frozenset)
