@@ -142,3 +142,30 @@ def test_indicators_page(world: World) -> None:
     assert page.count("1.000 / —") >= 2
     c.force_login(world.handler)
     assert c.get("/cases/indicators/").status_code == 403
+
+
+def test_rates_per_top_category(world: World) -> None:
+    """Follow-ups grouped by the 大类 of their case's category; cases without one are left out."""
+    from gongzhi.cases.catalog import load_default_catalog
+    from gongzhi.cases.models import Category
+    from gongzhi.cases.rates import rates_overview
+
+    load_default_catalog()
+
+    def followed(code: str | None, contacted: bool, solved: bool, satisfaction: str) -> None:
+        category = Category.objects.get(code=code) if code else None
+        case = do_intake(workflow="hotline", title="诉求", channel="hotline", category=category,
+                         lon=IN_GRID_1[0], lat=IN_GRID_1[1]).case
+        FollowUp.objects.create(case=case, at=at(2026, 3, 5), contacted=contacted, solved=solved,
+                                satisfaction=satisfaction, area_path=case.area_path)
+
+    followed("street-lights", True, True, "satisfied")   # 公用设施
+    followed("manhole", True, False, "basic")            # 公用设施
+    followed("garbage-exposed", False, False, "unsatisfied")  # 市容环境
+    followed(None, True, True, "satisfied")              # no category: in the totals only
+    rows = {r.name: r for r in rates_overview(world.supervisor, at(2026, 3, 20))["categories"]}
+    assert set(rows) == {"公用设施", "市容环境"}
+    public = rows["公用设施"].this_month
+    assert (public.valid, public.response, public.solve) == (2, 1.0, 0.5)
+    assert public.satisfaction == pytest.approx((1 + 0.9) / 2)
+    assert rows["市容环境"].this_month.composite == pytest.approx(0.0)

@@ -1,4 +1,4 @@
-"""The rates page's numbers: this month against last, per child area and per lead department."""
+"""The rates page's numbers: this month against last, per child area, lead department and 大类."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models.functions import Length, Substr
+from django.db.models.functions import Coalesce, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +49,9 @@ def rates_overview(user: Any, now: datetime) -> dict[str, Any]:
     periods = {"this": scoped.filter(at__gte=this, at__lt=now), "last": scoped.filter(at__gte=last, at__lt=this)}
     by_area = {k: three_rates_by(qs, Substr("area_path", 1, child_len)) for k, qs in periods.items()}
     by_dept = {k: three_rates_by(qs, lead_unit_name()) for k, qs in periods.items()}
+    # Per 大类 of the 派单目录 (a case's category is a leaf; its parent is the 大类).
+    top_category = Coalesce("case__category__parent__name", "case__category__name")
+    by_category = {k: three_rates_by(qs, top_category) for k, qs in periods.items()}
     names = dict(Area.objects.filter(path__in=set(by_area["this"]) | set(by_area["last"])).values_list("path", "name"))
     empty = ThreeRates(0, 0, 0, 0, 0)
 
@@ -62,6 +65,7 @@ def rates_overview(user: Any, now: datetime) -> dict[str, Any]:
         "total": {k: three_rates(qs) for k, qs in periods.items()},
         "areas": rows(by_area, names),
         "departments": rows(by_dept, None),
+        "categories": rows(by_category, None),
         "this_start": this, "last_start": last,
     }
 
