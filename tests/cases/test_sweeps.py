@@ -65,3 +65,21 @@ def test_default_catalog_loads_idempotently(capsys: pytest.CaptureFixture[str]) 
     assert (lights.parent.name, lights.department, float(lights.limit_amount), lights.limit_unit) == (
         "公用设施", "chengguan", 5.0, "work_days")
     assert Category.objects.filter(parent__isnull=True).count() == 8
+
+
+def test_sweep_loop_runs_until_stopped(world: World) -> None:
+    """The loop the demo's background thread and `cases sweep --every` run: it sweeps at once,
+    again at each tick, and returns when told to stop."""
+    import threading
+    import time
+
+    from gongzhi.cases.sweeps import sweep_every
+
+    case = hotline_case(world, now=at(2020, 3, 2, 10, 0))  # years overdue
+    stop = threading.Event()
+    threading.Timer(0.5, stop.set).start()
+    started = time.monotonic()
+    sweep_every(0.1, stop)
+    assert 0.4 < time.monotonic() - started < 5
+    assert Case.objects.get(pk=case.pk).escalation_level == 3  # the top level at once
+    assert Step.objects.filter(case=case, action="escalate").count() == 1  # later ticks change nothing

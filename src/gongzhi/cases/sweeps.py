@@ -7,11 +7,14 @@ never remind or escalate the same case twice (the healthchecks ``sendalerts`` pa
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from gongzhi.cases.models import Case
 from gongzhi.cases.services import append_step
@@ -54,6 +57,33 @@ def sweep(now: datetime, *, batch: int = 500) -> SweepReport:
                             data={"from_level": case.escalation_level, "to_level": level})
                 report.escalated += 1
     return report
+
+
+log = logging.getLogger(__name__)
+
+
+def sweep_every(seconds: float, stop: threading.Event | None = None) -> None:
+    """Sweep now and then every ``seconds`` until ``stop`` is set; a failed sweep (a database
+    restart, a lock timeout) is logged and retried at the next tick, never fatal."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            report = sweep(timezone.now())
+            if report.reminded or report.escalated:
+                log.info("sweep: reminded %d, escalated %d", report.reminded, report.escalated)
+        except Exception:
+            log.exception("deadline sweep failed; retrying in %s s", seconds)
+        finally:
+            if not connection.in_atomic_block:  # never under a caller's open transaction
+                close_old_connections()  # a broken or expired connection is reopened next tick
+        stop.wait(seconds)
+
+
+def start_sweeper(seconds: float = 60.0) -> threading.Thread:
+    """The sweep in a daemon thread beside a one-process server (the demo, a small district)."""
+    thread = threading.Thread(target=sweep_every, args=(seconds,), name="gongzhi-sweeper", daemon=True)
+    thread.start()
+    return thread
 
 
 def _level_for(case: Case, now: datetime) -> int:

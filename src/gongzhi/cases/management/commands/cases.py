@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from gongzhi.cases.catalog import load_default_catalog
-from gongzhi.cases.sweeps import sweep
+from gongzhi.cases.sweeps import sweep, sweep_every
 
 
 class Command(BaseCommand):
@@ -25,9 +24,8 @@ class Command(BaseCommand):
         if options["action"] == "load-catalog":
             self.stdout.write(f"{load_default_catalog()} categories loaded")
             return
-        while True:
-            report = sweep(timezone.now())
-            self.stdout.write(f"reminded {report.reminded}, escalated {report.escalated}")
-            if not options["every"]:
-                return
-            time.sleep(options["every"])
+        if options["every"]:
+            sweep_every(options["every"])  # until stopped; failures are logged and retried
+            return
+        report = sweep(timezone.now())
+        self.stdout.write(f"reminded {report.reminded}, escalated {report.escalated}")

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from gongzhi.areas.models import Area, Level
+from gongzhi.cases.sweeps import start_sweeper
 from gongzhi.demo.city import DEMO_LOGINS, DEMO_PASSWORD, load_demo_city
 
 
@@ -19,6 +20,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="set up only, do not start the server")
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address:port to serve on")
+        parser.add_argument("--sweep-every", type=float, default=60.0,
+                            help="run the deadline sweep in the background every N seconds (0: never)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -35,6 +38,8 @@ class Command(BaseCommand):
             )
         self.stdout.write(self.logins_table(options["addr"]))
         if not options["no_serve"]:
+            if options["sweep_every"] > 0:
+                start_sweeper(options["sweep_every"])  # reminders and escalation while the demo runs
             call_command("runserver", options["addr"], use_reloader=False)
 
     @staticmethod
