@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
@@ -122,6 +123,18 @@ def test_rates_page_per_street_and_department_this_month_against_last(world: Wor
     c = Client()
     c.force_login(world.supervisor)
     assert c.get("/cases/rates/").status_code == 200
+    import time_machine
+
+    with time_machine.travel(at(2026, 3, 20), tick=False):
+        export = c.get("/cases/rates/?format=xlsx")
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(export.content))
+    assert book.sheet_names == ["按区域", "按主办部门", "按类别"]
+    area_rows = book.get_sheet_by_name("按区域").to_python()
+    assert area_rows[1][:2] == ["岳麓街道", 3]  # 3 valid follow-ups this month
+    assert area_rows[1][5] == pytest.approx(0.1 * 2 / 3 + 0.5 * 1 / 3 + 0.4 * (1 + 0.9) / 3)
     c.force_login(world.handler)
     assert c.get("/cases/rates/").status_code == 403
 

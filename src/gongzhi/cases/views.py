@@ -71,9 +71,33 @@ def export_xlsx(cases: list[Case], now: datetime, name: str) -> HttpResponse:
         sheet.write_row(i, 0, [c.number, c.title, c.category.name if c.category else "", r["state"], r["light"].value,
                                due, str(r["lead"] or ""), c.area_path, str(c.reporter_name), str(c.reporter_phone)])
     book.close()
+    return xlsx_response(buf, name)
+
+
+def xlsx_response(buf: io.BytesIO, name: str) -> HttpResponse:
     response = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
+
+
+def rates_xlsx(overview: dict[str, Any]) -> HttpResponse:
+    """The rates page's three tables, one sheet each, rates as fractions (Excel formats them)."""
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    pct = book.add_format({"num_format": "0.0%"})
+    head = ["名称", "本月有效回访", "本月响应率", "本月解决率", "本月满意率", "本月综合",
+            "上月有效回访", "上月响应率", "上月解决率", "上月满意率", "上月综合"]
+    for title, key in (("按区域", "areas"), ("按主办部门", "departments"), ("按类别", "categories")):
+        sheet = book.add_worksheet(title)
+        sheet.write_row(0, 0, head)
+        for i, r in enumerate(overview[key], start=1):
+            sheet.write(i, 0, r.name)
+            for j, rates in enumerate((r.this_month, r.last_month)):
+                sheet.write(i, 1 + 5 * j, rates.valid)
+                for k, value in enumerate((rates.response, rates.solve, rates.satisfaction, rates.composite)):
+                    sheet.write(i, 2 + 5 * j + k, value if value is not None else "—", pct)
+    book.close()
+    return xlsx_response(buf, "rates")
 
 
 PAGE_SIZE = 50
@@ -260,6 +284,8 @@ def rates(request: HttpRequest) -> HttpResponse:
     overview = rates_overview(request.user, timezone.now())
     if not overview:
         raise PermissionDenied("您的岗位不能查看考评数据。")
+    if request.GET.get("format") == "xlsx":
+        return rates_xlsx(overview)
     overview["area_chart"] = rate_chart(overview["areas"])
     overview["dept_chart"] = rate_chart(overview["departments"])
     return render(request, "cases/rates.html", overview)
