@@ -9,7 +9,7 @@ from python_calamine import CalamineWorkbook
 
 from gongzhi.accounts.models import User
 from gongzhi.cases.models import Attachment, Case
-from gongzhi.cases.services import do_transition
+from gongzhi.cases.services import do_intake, do_transition
 from tests.cases.conftest import World
 from tests.cases.test_engine import IN_GRID_1, hotline_case
 
@@ -21,6 +21,17 @@ def client_for(user: User) -> Client:
     c = Client()
     c.force_login(user)
     return c
+
+
+def test_inbox_rows_link_to_the_case_and_escape_what_reporters_wrote(world: World) -> None:
+    from django.urls import reverse
+
+    case = do_intake(workflow="hotline", title="<script>alert(1)</script>路灯", channel="hotline",
+                     lon=IN_GRID_1[0], lat=IN_GRID_1[1]).case
+    page = client_for(world.dispatcher).get("/cases/").content.decode()
+    assert f'href="{reverse("case-detail", args=[case.number])}"' in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;路灯" in page
+    assert "<script>alert(1)" not in page
 
 
 def test_inboxes_show_what_needs_each_role(world: World) -> None:
@@ -110,6 +121,7 @@ def test_case_pages_switch_to_english(world: World) -> None:
     assert "To do" in inbox
     assert "Export to Excel" in inbox
     assert "Lead unit" in inbox
+    assert ">Registered<" in inbox  # the state, from the workflow's lazily translated labels
     detail = c.get(f"/cases/{case.number}/").content.decode()
     assert "History" in detail
     assert "Actions" in detail
