@@ -27,6 +27,7 @@ from gongzhi.cases.sweeps import sweep
 from gongzhi.core.access import Role
 from gongzhi.core.paths import subtree_q
 from gongzhi.demo.geometry import DISTRICT_SEEDS, city_shape, split, to_geojson
+from gongzhi.demo.registry import build_registry
 from gongzhi.registry.models import Building, address_key
 
 CITY = "4301"
@@ -293,6 +294,7 @@ def load_demo_city() -> ImportReport | None:
     build_units()
     build_users()
     report.created[99] = build_buildings()
+    build_registry()  # houses, households and people in 岳麓街道 (demo/registry.py)
     build_cases()
     return report
 

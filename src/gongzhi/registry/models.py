@@ -338,3 +338,51 @@ class CaseSubject(models.Model):
     @property
     def subject(self) -> models.Model:
         return self.person or self.house or self.building or self.organisation  # type: ignore[return-value]
+
+
+class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", _("待确认表头")
+    VALIDATING = "validating", _("校验中")
+    VALIDATED = "validated", _("校验完成")
+    IMPORTING = "importing", _("导入中")
+    DONE = "done", _("已导入")
+    REFUSED = "refused", _("有错误，未导入")
+    FAILED = "failed", _("文件无法读取")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ImportJob(models.Model):
+    """One upload of a 台账 and its progress: counts are updated every batch, so a page can poll
+    them while the import runs in the background."""
+
+    kind = models.CharField(_("台账类型"), max_length=20)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    file_path = models.CharField(max_length=500, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("上传人"))
+    status = models.CharField(_("状态"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.MAPPING)
+    headers: models.JSONField[Any] = models.JSONField(default=list, blank=True)
+    mapping: models.JSONField[Any] = models.JSONField(default=dict, blank=True)
+    valid_rows_only = models.BooleanField(_("仅导入有效行"), default=False)
+    total_rows = models.PositiveIntegerField(_("总行数"), default=0)
+    processed = models.PositiveIntegerField(_("已处理"), default=0)
+    valid = models.PositiveIntegerField(_("有效行"), default=0)
+    rejected = models.PositiveIntegerField(_("错误行"), default=0)
+    written = models.PositiveIntegerField(_("已写入"), default=0)
+    problems: models.JSONField[Any] = models.JSONField(default=list, blank=True)  # the first 200, for the page
+    message = models.TextField(_("说明"), blank=True)
+    report_path = models.CharField(max_length=500, blank=True, editable=False)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("台账导入")
+        verbose_name_plural = _("台账导入")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.kind})"
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.processed / self.total_rows)) if self.total_rows else 0

@@ -9,8 +9,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongzhi.areas.models import Area, Level
+from gongzhi.cases.models import Case
 from gongzhi.core import access, audit
 from gongzhi.core.idcard import (
     InvalidIdNumberError,
@@ -20,18 +22,22 @@ from gongzhi.core.idcard import (
 )
 from gongzhi.core.pii import hash_field_value
 from gongzhi.registry.models import (
+    Building,
+    CaseSubject,
     Gender,
     House,
     Household,
+    Organisation,
     Person,
     PersonTag,
     Relation,
     Residence,
     ResidenceRole,
     ResidencyKind,
+    SubjectRole,
     TagType,
 )
-from gongzhi.registry.tags import check_tag_values, encode_values
+from gongzhi.registry.tags import TagValueError, check_tag_values, decode_values, encode_values
 
 
 class RegistryInputError(ValueError):
@@ -185,3 +191,136 @@ def do_remove_tag(user: Any, person: Person, tag_type: TagType) -> None:
         raise RegistryInputError("person", "您无权修改此人员的信息")
     PersonTag.objects.filter(person=person, tag_type=tag_type).delete()
     audit.record("registry.tag.remove", actor=user, obj=person, data={"tag": tag_type.code})
+
+
+# --- Pages: revealing a protected value, a visit's household, moving out, case links. ---
+
+MIN_REASON_LENGTH = 4
+REVEALABLE = ("id_number", "phone")
+
+
+class RevealRefusedError(ValueError):
+    pass
+
+
+def check_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if len(reason) < MIN_REASON_LENGTH:
+        raise RevealRefusedError(
+            _("查看或导出完整信息须填写理由（字段 reason：至少 %(n)d 个字）。") % {"n": MIN_REASON_LENGTH})
+    return reason[:200]
+
+
+@dataclass(frozen=True)
+class Revealed:
+    label: str
+    value: str = ""
+    rows: tuple[tuple[str, Any], ...] = ()
+
+
+@transaction.atomic
+def do_reveal(user: Any, person: Person, field: str, reason: str) -> Revealed:
+    """Show one protected value of ``person`` in full for a stated reason, and audit it.
+    ``field`` is ``id_number``, ``phone`` or ``tag:<code>`` (a sensitive key group's values)."""
+    access.check(user, access.REVEAL, "personal_data", person.area_path)
+    reason = check_reason(reason)
+    if field in REVEALABLE:
+        label = str(getattr(Person._meta.get_field(field), "verbose_name", field))
+        revealed = Revealed(label, getattr(person, field).reveal() if getattr(person, field) else "")
+    elif field.startswith("tag:"):
+        tag = person.tags.select_related("tag_type").filter(tag_type__code=field[4:]).first()
+        if tag is None:
+            raise RevealRefusedError(_("字段 field：此人没有「%(code)s」标签。") % {"code": field[4:]})
+        values = decode_values(tag.values)
+        labels = {f["name"]: f["label"] for f in tag.tag_type.fields}
+        revealed = Revealed(tag.tag_type.name, rows=tuple((labels.get(k, k), v) for k, v in values.items()))
+    else:
+        raise RevealRefusedError(_("字段 field 应为 id_number、phone 或 tag:<编码>，实为「%(f)s」。") % {"f": field})
+    audit.record("pii.reveal", actor=user, obj=person, reason=reason, data={"field": field})
+    return revealed
+
+
+def current_household(house: House) -> Household | None:
+    return house.households.order_by("id").first()
+
+
+@dataclass(frozen=True)
+class TagInput:
+    """A key group as a visit form gives it: ticked or not, with the values typed."""
+
+    tag_type: TagType
+    checked: bool
+    raw: dict[str, Any]
+
+
+@transaction.atomic
+def do_visit_member(user: Any, house: House, fields: PersonFields, tags: list[TagInput], *,
+                    person: Person | None = None) -> Person:
+    """Add or update one member of the household living in ``house`` after a visit.
+
+    The person lives in the house from now on, joins its household (created with the first
+    member; a member related as 户主 becomes its head), and carries exactly the ticked key
+    groups. A sensitive group already on file and ticked with no values typed keeps its values:
+    the form never shows them, so an empty field means "unchanged", not "erase"."""
+    grid = house.grid
+    check_grid(user, grid)
+    household = current_household(house)
+    if household is None:
+        household = Household.objects.create(grid=grid, house=house)
+    saved = do_save_person(user, grid, fields, household=household, house=house, person=person)
+    if saved.left_at is not None:
+        saved.left_at = None
+        saved.save(update_fields=["left_at"])
+    if fields.relation == Relation.SELF and household.head_id != saved.pk:
+        household.head = saved
+        household.save(update_fields=["head", "updated_at"])
+    on_file = {t.tag_type_id: t for t in saved.tags.all()}
+    for item in tags:
+        existing = on_file.get(item.tag_type.pk)
+        if not item.checked:
+            if existing is not None:
+                do_remove_tag(user, saved, item.tag_type)
+            continue
+        typed = {k: v for k, v in item.raw.items() if str(v or "").strip()}
+        if existing is not None and item.tag_type.sensitive and not typed:
+            continue
+        try:
+            do_set_tag(user, saved, item.tag_type, item.raw, since=existing.since if existing else None)
+        except TagValueError as exc:
+            raise RegistryInputError(f"tag_{item.tag_type.code}", str(exc)) from None
+    return saved
+
+
+@transaction.atomic
+def do_end_residence(user: Any, person: Person, house: House, *, until: date | None = None) -> int:
+    """The person moved out of ``house``: their residence there ends (kept as history). With no
+    other home left, the person is marked as having left. Returns residences ended."""
+    access.check(user, access.CHANGE, "registry", house.area_path)
+    day = until or timezone.localdate()
+    ended = Residence.objects.filter(person=person, house=house, until__isnull=True).update(until=day)
+    if not ended:
+        raise RegistryInputError("person", f"{person.name} 目前不住在 {house}")
+    if not Residence.objects.filter(person=person, until__isnull=True, role=ResidenceRole.LIVES).exists():
+        person.left_at = day
+        person.save(update_fields=["left_at", "updated_at"])
+    audit.record("registry.residence.end", actor=user, obj=person, data={"house": house.pk, "until": day.isoformat()})
+    return ended
+
+
+@transaction.atomic
+def do_link_subject(user: Any, case: Case, subject: Building | House | Organisation | Person, *,
+                    role: str = SubjectRole.CONCERNS) -> CaseSubject:
+    """Point ``case`` at a registry row. The caller has checked the case is visible to ``user``;
+    the row must be within the user's registry scope, and the user must work with residents'
+    data there (a frontline post): a 台账查阅员 reads the registry but links nothing."""
+    if not access.can(user, access.VIEW, "registry", subject.area_path):
+        raise RegistryInputError("subject", "您无权查看此台账记录")
+    if not access.can(user, access.VIEW, "personal_data", subject.area_path):
+        raise RegistryInputError("subject", "您的岗位只能查阅台账，不能关联案件")
+    kind = subject._meta.model_name or ""
+    link, created = CaseSubject.objects.get_or_create(case=case, **{kind: subject},
+                                                      defaults={"role": role, "added_by": user})
+    if created:
+        audit.record("registry.case.link", actor=user, obj=case,
+                     data={"subject": kind, "id": subject.pk, "repr": str(subject)[:80]})
+    return link

@@ -24,4 +24,7 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     context["nav_supervision"] = bool(roles & {Role.CENTER_SUPERVISOR, Role.CENTER_DUTY_CHIEF, Role.LEADER})
     context["nav_hotline"] = bool(roles & {Role.STREET_DISPATCHER, Role.CENTER_SUPERVISOR, Role.CENTER_DUTY_CHIEF})
     context["nav_report"] = Role.GRID_WORKER in roles
+    registry_roots = access.scope_roots(user, access.VIEW, "registry")
+    context["nav_registry"] = registry_roots[0] if registry_roots else ""
+    context["nav_visit"] = bool(access.scope_roots(user, access.CHANGE, "registry"))
     return context

@@ -14,7 +14,7 @@ from gongzhi.accounts.selectors import posts_of
 from gongzhi.areas import selectors as areas
 from gongzhi.core import access
 from gongzhi.core.access import Role
-from gongzhi.registry.selectors import buildings_in
+from gongzhi.registry.selectors import buildings_in, households_in, people_in
 
 DUTIES: dict[str, Promise] = {
     Role.GRID_WORKER: _("巡查网格、上报问题、核查结果、掌握网格内的人、地、事、物、组织。"),
@@ -46,8 +46,14 @@ def card_for(user: object, post: Post) -> Card:
     card.stats = [(_("区/县"), counts["districts"]), (_("街道/镇"), counts["streets"]), (_("社区/村"), counts["communities"]),
                   (_("网格"), counts["grids"]),
                   (_("楼栋"), buildings_in(user, post.area_path).count())]
+    in_registry = access.can(user, access.VIEW, "registry", post.area_path)
+    if in_registry:
+        card.stats += [(_("实有人口"), people_in(user, post.area_path).filter(left_at__isnull=True).count()),
+                       (_("户"), households_in(user, post.area_path).count())]
     card.stats = [(label, n) for label, n in card.stats if n]
     card.links.append((_("打开区域地图"), reverse("area-detail", args=[post.area_path])))
+    if in_registry:
+        card.links.append((_("人口台账"), reverse("registry-area", args=[post.area_path])))
     if access.can(user, access.VIEW, "audit", post.area_path):
         card.links.append((_("审计日志"), reverse("audit-list")))
     return card
