@@ -622,6 +622,8 @@ class PeopleHandler(Handler):
                 raise RowError("tags", f"「{tt.name}」有必填字段（{exc.field}），请用重点人群名单导入", name) from None
             tags.append(tt.pk)
         household = text(cells.get("household_number"))[:30]
+        if not fields.id_number_hash:
+            raise RowError("id_number", "身份证号不能为空 (required)", "")
         return Record(row, fields.id_number_hash, {
             "fields": fields, "grid": grid, "building_id": building_id, "unit_no": unit_text(cells.get("unit_no")),
             "room": room, "household": household, "since": since, "tags": tags,
@@ -632,7 +634,7 @@ class PeopleHandler(Handler):
         houses = self._houses(records)
         households = self._households(records, houses, now)
         existing = {h: (pk, path) for h, pk, path in Person.objects.filter(
-            id_number_hash__in=[r.key for r in records]).exclude(id_number_hash="").order_by().values_list(
+            id_number_hash__in=[r.key for r in records]).order_by().values_list(
             "id_number_hash", "id", "area_path")}
         always = ["name", "id_number", "id_number_hash", "gender", "birth_date", "grid", "area_path", "updated_at"]
         optional = {"ethnicity": "ethnicity", "residency": "residency", "registered_address": "registered_address",
@@ -661,9 +663,8 @@ class PeopleHandler(Handler):
                        [[*v.values(), None, PERSON_PURPOSE] for v in inserts])
         for names, rows in updates.items():
             raw_update(Person, list(names), rows)
-        # .exclude(""): the ID-hash index is partial; without the same condition neither database uses it.
-        ids = dict(Person.objects.filter(id_number_hash__in=[r.key for r in records]).exclude(id_number_hash="")
-                   .order_by().values_list("id_number_hash", "id"))
+        ids = {str(h): pk for h, pk in Person.objects.filter(id_number_hash__in=[r.key for r in records])
+               .order_by().values_list("id_number_hash", "id")}
         heads = [{"head": ids[r.key], "id": households[r.data["household"]]} for r in records
                  if r.data["household"] and r.data["fields"].relation == Relation.SELF]
         if heads:
@@ -707,8 +708,8 @@ class PeopleHandler(Handler):
         numbers = {r.data["household"]: r for r in records if r.data["household"]}
         if not numbers:
             return {}
-        existing = dict(Household.objects.filter(number__in=numbers).exclude(number="").order_by()
-                        .values_list("number", "id"))
+        existing = {str(n): pk for n, pk in Household.objects.filter(number__in=numbers).order_by()
+                    .values_list("number", "id")}
         names = ["grid", "area_path", "house", "kind", "updated_at"]
         inserts, updates = [], []
         for number, r in numbers.items():
@@ -724,8 +725,8 @@ class PeopleHandler(Handler):
             raw_update(Household, names, updates)
         if inserts:
             raw_insert(Household, [*names, "number"], inserts)
-            existing = dict(Household.objects.filter(number__in=numbers).exclude(number="").order_by()
-                        .values_list("number", "id"))
+            existing = {str(n): pk for n, pk in Household.objects.filter(number__in=numbers).order_by()
+                        .values_list("number", "id")}
         return existing
 
     def _residences(self, records: list[Record], ids: dict[str, int],
@@ -891,7 +892,7 @@ class TagsHandler(Handler):
 
     def check_batch(self, records: list[Record]) -> dict[int, RowError]:
         people = {h: (pk, path, name) for h, pk, path, name in Person.objects.filter(
-            id_number_hash__in=[r.data["hash"] for r in records]).exclude(id_number_hash="").order_by().values_list(
+            id_number_hash__in=[r.data["hash"] for r in records]).order_by().values_list(
             "id_number_hash", "id", "area_path", "name")}
         errors: dict[int, RowError] = {}
         for r in records:

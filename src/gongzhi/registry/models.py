@@ -89,6 +89,7 @@ class House(GridScoped):
         verbose_name_plural = _("房屋")
         ordering = ["building", "unit_no", "room"]
         constraints = [models.UniqueConstraint(fields=["building", "unit_no", "room"], name="one_house_per_room")]
+        indexes = [models.Index(fields=["area_path", "use"], name="house_area_use_idx")]
 
     def __str__(self) -> str:
         unit = f"{self.unit_no}单元" if self.unit_no and not self.unit_no.endswith("单元") else self.unit_no
@@ -110,7 +111,7 @@ class Household(GridScoped):
 
     house = models.ForeignKey(House, null=True, blank=True, on_delete=models.SET_NULL, related_name="households",
                               verbose_name=_("房屋"))
-    number = models.CharField(_("户号"), max_length=30, blank=True)
+    number = models.CharField(_("户号"), max_length=30, null=True, blank=True, unique=True)  # NULL: none given
     kind = models.CharField(_("户别"), max_length=12, choices=ResidencyKind.choices, default=ResidencyKind.REGISTERED)
     head = models.ForeignKey("Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                              verbose_name=_("户主"))
@@ -119,7 +120,6 @@ class Household(GridScoped):
         verbose_name = _("户")
         verbose_name_plural = _("户")
         ordering = ["area_path", "id"]
-        constraints = [models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="household_number")]
 
     def __str__(self) -> str:
         return self.number or f"户 {self.pk}"
@@ -146,7 +146,9 @@ class Person(GridScoped):
 
     name = models.CharField(_("姓名"), max_length=60, db_index=True)
     id_number = EncryptedField(_("身份证号"), kind="id_number", blank=True, default="")
-    id_number_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # NULL for a person without an ID number: a plain unique index that SQLite uses for
+    # `= x` too (a partial index on != '' it would use only when a query repeats the condition).
+    id_number_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     phone = EncryptedField(_("联系电话"), kind="phone", blank=True, default="")
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
@@ -166,9 +168,8 @@ class Person(GridScoped):
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         ordering = ["area_path", "name", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["id_number_hash"], condition=~Q(id_number_hash=""), name="person_id_hash"),
-        ]
+        # Statistics count current residents per grid (bench/registry_stats.py: 4x on a district).
+        indexes = [models.Index(fields=["area_path", "left_at"], name="person_area_left_idx")]
 
     def __str__(self) -> str:
         return self.name

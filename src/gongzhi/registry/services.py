@@ -54,7 +54,7 @@ class PersonFields:
 
     name: str
     id_number: str
-    id_number_hash: str
+    id_number_hash: str | None  # None without an ID number (the column's unique index skips NULLs)
     phone: str
     phone_hash: str
     gender: str
@@ -110,7 +110,7 @@ def check_person(
     if len(registered_address or "") > 200:
         raise RegistryInputError("registered_address", "户籍地址不能超过 200 个字")
     return PersonFields(
-        name=name, id_number=number, id_number_hash=hash_field_value("id_number", number),
+        name=name, id_number=number, id_number_hash=hash_field_value("id_number", number) or None,
         phone=clean_phone, phone_hash=hash_field_value("phone", clean_phone),
         gender=derived_gender or gender, birth_date=derived_birth or birth_date,
         residency=choice_value("residency", residency, ResidencyKind, ResidencyKind.REGISTERED),
