@@ -119,7 +119,7 @@ def main() -> None:
     seconds = time.perf_counter() - t
     if profiler:
         profiler.disable()
-        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(40)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     ours = result.written / seconds
     baseline = base_rows / base_s

@@ -119,7 +119,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # timeout instead of failing with "database is locked" half-way through a transaction.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        # A 32 MB page cache per connection (SQLite's default is 2 MB) and the file mapped
+        # read-only into memory shared by all connections: a 1 M-person import inserts random
+        # ID hashes into a ~100 MB index, which the default cache turned into disk reads.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                        "PRAGMA cache_size=-32768; PRAGMA mmap_size=268435456;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 600
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}

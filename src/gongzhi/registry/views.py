@@ -88,7 +88,8 @@ def area_page(request: HttpRequest, path: str) -> HttpResponse:
                 for k in area_selectors.children(request.user, area)]
     return render(request, "registry/area.html", {
         **list_context(request, area, "buildings", form, page), "tags": selectors.tag_counts(request.user, area.path),
-        "rows": [(b, counts[b.pk]) for b in page], "children": children})
+        "rows": [(b, counts[b.pk]) for b in page], "children": children,
+        "can_import": access.can(request.user, access.CHANGE, "registry", area.path)})
 
 
 @login_required
