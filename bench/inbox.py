@@ -67,11 +67,21 @@ def main() -> None:
     alone = load(port, cookies[:1], args.requests * 2, think=0.0)
     closed = load(port, cookies, args.requests, think=0.0)
     paced = load(port, cookies, args.requests, think=args.think)
+    # The floor: Django's own login page (a template, no queries of ours) under the same loads.
+    floor_alone = load(port, [""], args.requests * 2, think=0.0, url="/login/")
+    floor_closed = load(port, [""] * args.users, args.requests, think=0.0, url="/login/")
+    floor_paced = load(port, [""] * args.users, args.requests, think=args.think, url="/login/")
     server.terminate()
     server.wait()
     print(f"inbox.{vendor}.rows_per_page {rows} count")
     print(f"inbox.{vendor}.one_user_median {statistics.median(alone[0]):.1f} ms")
-    for name, (samples, elapsed) in (("no_think", closed), (f"think_{args.think:g}s", paced)):
+    print(f"inbox.{vendor}.floor_login_page.one_user_median {statistics.median(floor_alone[0]):.1f} ms")
+    for name, (samples, elapsed), (floor, _f) in (("no_think", closed, floor_closed),
+                                                  (f"think_{args.think:g}s", paced, floor_paced)):
+        p95 = statistics.quantiles(samples, n=20)[18]
+        floor_p95 = statistics.quantiles(floor, n=20)[18]
+        print(f"inbox.{vendor}.{name}.floor_login_page.p95 {floor_p95:.0f} ms")
+        print(f"inbox.{vendor}.{name}.p95_ratio_to_floor {p95 / floor_p95:.2f} ratio")
         print(f"inbox.{vendor}.{name}.concurrent_users {args.users} count")
         print(f"inbox.{vendor}.{name}.requests {len(samples)} count")
         print(f"inbox.{vendor}.{name}.p95 {statistics.quantiles(samples, n=20)[18]:.0f} ms")
@@ -84,7 +94,7 @@ def session_cookie(opener: urllib.request.OpenerDirector) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def load(port: int, cookies: list[str], requests: int, think: float) -> tuple[list[float], float]:
+def load(port: int, cookies: list[str], requests: int, think: float, url: str = "/cases/") -> tuple[list[float], float]:
     """Each user on its own kept-alive connection, like a browser; ``think`` seconds between
     a page arriving and the user asking for the next one."""
     samples: list[float] = []
@@ -94,7 +104,7 @@ def load(port: int, cookies: list[str], requests: int, think: float) -> tuple[li
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for _ in range(requests):
             t = time.perf_counter()
-            conn.request("GET", "/cases/", headers={"Cookie": cookie})
+            conn.request("GET", url, headers={"Cookie": cookie} if cookie else {})
             resp = conn.getresponse()
             resp.read()
             if resp.status != 200:

@@ -74,19 +74,24 @@ def _needs(code: str) -> _Needs:
 
 def actionable_q(posts: list[Post]) -> Q:
     """Cases in a state where one of these posts can move them on, as SQL: states open to a
-    role, and — for actions only an assigned unit may take — cases assigned to the post's unit."""
+    role, and — for actions only an assigned unit may take — cases assigned to the post's unit.
+    Kept small (one subquery per unit, not per workflow): compiling it is most of an inbox's cost."""
     roles = {p.role for p in posts if p.role != Role.DEPT_HANDLER}
-    q = Q(pk__in=[])
+    by_role = Q(pk__in=[])
+    by_unit: dict[int, Q] = {}
     for wf in all_workflows():
         needs = _needs(wf.code)
         role_states = frozenset().union(*(needs.by_role.get(r, frozenset()) for r in roles))
         if role_states:
-            q |= Q(workflow=wf.code, state__in=sorted(role_states))
+            by_role |= Q(workflow=wf.code, state__in=sorted(role_states))
         for p in posts:
             states = needs.by_assignee.get(p.role, frozenset()) - role_states
             if states and p.unit_id:
-                assigned = Assignment.objects.filter(unit_id=p.unit_id, active=True).values("case_id")
-                q |= Q(workflow=wf.code, state__in=sorted(states), pk__in=assigned)
+                by_unit[p.unit_id] = by_unit.get(p.unit_id, Q(pk__in=[])) | Q(workflow=wf.code, state__in=sorted(states))
+    q = by_role
+    for unit_id, states_q in by_unit.items():
+        assigned = Assignment.objects.filter(unit_id=unit_id, active=True).values("case_id")
+        q |= Q(pk__in=assigned) & states_q
     return q
 
 

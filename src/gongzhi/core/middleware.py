@@ -60,7 +60,12 @@ class LanguageMiddleware:
         lang = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(lang)
         request.LANGUAGE_CODE = lang
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            # The thread serves other requests (and the sweep, commands, tests) next: one
+            # user's English must not stay active for them.
+            translation.deactivate()
         response.headers.setdefault("Content-Language", lang)
         return response
 

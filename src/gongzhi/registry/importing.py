@@ -64,11 +64,13 @@ from gongzhi.registry.models import (
 )
 from gongzhi.registry.services import PersonFields, RegistryInputError, check_person, choice_value
 from gongzhi.registry.tags import TagValueError, check_tag_values, encode_values
+from gongzhi.registry.xlsx_rows import XlsxBook, XlsxReadError
 
 BATCH_SIZE = 2000
 PAGE_PROBLEMS = 200  # problems kept in memory for the page; the report file has them all
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 ACCEPTED_SUFFIXES = (*SPREADSHEET_SUFFIXES, ".csv")
+STREAMED_SUFFIXES = (".xlsx", ".xlsm")  # read row by row (xlsx_rows); the rest through python-calamine
 logger = logging.getLogger(__name__)
 NUMERIC_ID = "身份证号被 Excel 存为数字，末位已丢失，请将该列设为文本"
 
@@ -136,7 +138,8 @@ def _empty(row: list[Any]) -> bool:
 
 class LedgerFile:
     """An uploaded ledger: its header row and its data rows, read lazily with their real
-    (1-based, Excel) row numbers. Spreadsheets are read with python-calamine, CSV in UTF-8
+    (1-based, Excel) row numbers. xlsx is streamed (xlsx_rows), other spreadsheets are read
+    with python-calamine, CSV in UTF-8
     (with or without BOM) or GBK/GB18030."""
 
     def __init__(self, path: Path | str) -> None:
@@ -146,9 +149,18 @@ class LedgerFile:
             raise ImportFileError(f"不支持的文件格式「{suffix or '无扩展名'}」：请上传 xlsx、xls 或 csv 文件")
         self.is_csv = suffix == ".csv"
         self._sheet: python_calamine.CalamineSheet | None = None
+        self._book: XlsxBook | None = None
         self._encoding = ""
         if self.is_csv:
             self._encoding = _detect_encoding(self.path)
+        elif suffix in STREAMED_SUFFIXES:
+            # Streamed: python-calamine would hold the whole sheet in memory (1.5 GB for 1 M rows).
+            try:
+                self._book = XlsxBook(str(self.path))
+            except XlsxReadError as exc:
+                raise ImportFileError(f"文件已损坏或不是 Excel 文件，无法读取（{exc}）") from None
+            if not self._book.sheet_names:
+                raise ImportFileError("文件中没有工作表")
         else:
             try:
                 book = python_calamine.CalamineWorkbook.from_path(str(self.path))
@@ -160,6 +172,13 @@ class LedgerFile:
         self.header_row, self.headers = self._find_headers()
 
     def _raw_rows(self) -> Iterator[tuple[int, list[Any]]]:
+        if self._book is not None:
+            try:
+                for i, row in enumerate(self._book.rows(0)):
+                    yield i + 1, row
+            except XlsxReadError as exc:
+                raise ImportFileError(f"文件已损坏，无法读取（{exc}）") from None
+            return
         if self._sheet is not None:
             for i, row in enumerate(self._sheet.iter_rows()):
                 yield i + 1, row
@@ -202,6 +221,9 @@ class LedgerFile:
     @property
     def total_hint(self) -> int | None:
         """Rows below the header (empty ones included) when known without reading the file."""
+        if self._book is not None:
+            last = re.search(r"(\d+)$", self._book.dimension(0) or "")
+            return max(int(last.group(1)) - self.header_row, 0) if last else None
         if self._sheet is None:
             return None
         return max(self._sheet.height - self.header_row, 0)
