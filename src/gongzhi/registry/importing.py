@@ -264,6 +264,8 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 
 
 def text(value: Any) -> str:
+    if type(value) is str:  # most cells: skip the checks below
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
