@@ -29,9 +29,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "gunicorn", "gongzhi.wsgi", "-w", "2", "--threads", "10", "-b", f"127.0.0.1:{port}",
-           "--log-level", "error"]
+def start_server(port: int, workers: int = 2, threads: int = 10) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "gunicorn", "gongzhi.wsgi", "-w", str(workers), "--threads", str(threads),
+           "-b", f"127.0.0.1:{port}", "--log-level", "error"]
     return subprocess.Popen(cmd, cwd=ROOT / "src", env=os.environ.copy(), start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
