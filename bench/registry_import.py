@@ -81,6 +81,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--profile", action="store_true", help="print the import's top functions to stderr")
     parser.add_argument("--file", help="keep the generated xlsx here and reuse it when it exists (same --rows)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="checking processes, as `gongzhi registry import --workers` (1: all in this process)")
     args = parser.parse_args()
     path = args.file or str(Path(tempfile.mkdtemp(prefix="gongzhi-registry-import-")) / "people.xlsx")
     ctx = multiprocessing.get_context("spawn")
@@ -115,7 +117,7 @@ def main() -> None:
     t = time.perf_counter()
     if profiler:
         profiler.enable()
-    result = import_file(path, "people", uploader, file_name="people.xlsx")
+    result = import_file(path, "people", uploader, file_name="people.xlsx", workers=args.workers)
     seconds = time.perf_counter() - t
     if profiler:
         profiler.disable()
@@ -124,6 +126,7 @@ def main() -> None:
     ours = result.written / seconds
     baseline = base_rows / base_s
     p = f"registry_import.{vendor}"
+    print(f"{p}.workers {args.workers} count")
     print(f"{p}.rows {result.written} rows")
     print(f"{p}.rejected {result.rejected} rows")
     print(f"{p}.file_size {os.path.getsize(path) / 2**20:.1f} MB")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import logging
+import multiprocessing
 import pickle
 import re
 import tempfile
@@ -34,13 +35,13 @@ from typing import IO, Any
 import python_calamine
 import xlsxwriter
 from cryptography.fernet import Fernet
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.utils import timezone
 
 from gongzhi.areas.models import Area, Level
 from gongzhi.core import access, audit
 from gongzhi.core.idcard import InvalidPhoneError, check_phone
-from gongzhi.core.pii import EncryptedField, hash_field_value, mask
+from gongzhi.core.pii import EncryptedField, hash_field_value, mask, seal
 from gongzhi.registry.ledger import LEDGERS, TAG_FIELD_PREFIX, Ledger, auto_map, missing_required
 from gongzhi.registry.models import (
     Building,
@@ -121,6 +122,9 @@ class RowError(Exception):
     def __init__(self, field: str, message: str, value: Any = None) -> None:
         self.field, self.message, self.value = field, message, value
         super().__init__(f"{field}: {message}")
+
+    def __reduce__(self) -> tuple[type[RowError], tuple[str, str, Any]]:
+        return RowError, (self.field, self.message, self.value)  # crosses to the checking processes
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -416,6 +420,12 @@ class Lookups:
             self.tag_types[tt.name] = tt
             self.tag_types[tt.code] = tt
 
+    def warm(self) -> None:
+        """Load what checking rows reads lazily, so forked checkers need no database."""
+        self._load_buildings()
+        for ref in self.grids_by_code.values():
+            self.allowed(ref.path)
+
     def allowed(self, path: str) -> bool:
         if path not in self._allowed:
             self._allowed[path] = access.can(self.user, access.CHANGE, "registry", path, context=False)
@@ -650,6 +660,8 @@ class PeopleHandler(Handler):
             raise RowError("id_number", "身份证号不能为空 (required)", "")
         return Record(row, fields.id_number_hash, {
             "fields": fields, "grid": grid, "building_id": building_id, "unit_no": unit_text(cells.get("unit_no")),
+            # Encrypted here, where rows are checked (in parallel with --workers), not at the write.
+            "sealed_id": seal(fields.id_number), "sealed_phone": seal(fields.phone),
             "room": room, "household": household, "since": since, "tags": tags,
         })
 
@@ -669,7 +681,8 @@ class PeopleHandler(Handler):
         for r in records:
             f: PersonFields = r.data["fields"]
             grid: GridRef = r.data["grid"]
-            values = {"name": f.name, "id_number": f.id_number, "id_number_hash": f.id_number_hash, "phone": f.phone,
+            values = {"name": f.name, "id_number": r.data["sealed_id"], "id_number_hash": f.id_number_hash,
+                      "phone": r.data["sealed_phone"],
                       "phone_hash": f.phone_hash, "gender": f.gender, "birth_date": f.birth_date,
                       "ethnicity": f.ethnicity, "residency": f.residency, "registered_address": f.registered_address,
                       "relation": f.relation, "grid": grid.id, "area_path": grid.path, "updated_at": now,
@@ -1043,11 +1056,30 @@ class Spill:
             yield pickle.loads(self._fernet.decrypt(token))  # noqa: S301 (our own file, authenticated by the key)
 
 
+# Rows can be checked in forked processes (the CLI's --workers) for these ledgers: their checks
+# read only the lookups loaded before the fork. The buildings ledger remembers rows as it goes.
+PARALLEL_KINDS = ("people",)
+_CHECKER: Handler | None = None
+
+
+def _check_rows(batch: list[tuple[int, dict[str, Any]]]) -> tuple[list[Record], dict[int, RowError], int]:
+    assert _CHECKER is not None, "set by _Run._batches_in_processes before the fork"
+    records: list[Record] = []
+    errors: dict[int, RowError] = {}
+    for number, cells in batch:
+        try:
+            records.append(_CHECKER.parse(number, cells))
+        except RowError as exc:
+            errors[number] = exc
+    return records, errors, len(batch)
+
+
 class _Run:
     def __init__(self, source: LedgerFile, kind: str, user: Any, mapping: dict[str, str],
-                 progress: ProgressFn | None, today: date | None) -> None:
+                 progress: ProgressFn | None, today: date | None, workers: int = 1) -> None:
         self.source, self.kind, self.user = source, kind, user
         self.progress = progress
+        self.workers = workers
         self.columns = [(i, mapping[h]) for i, h in enumerate(source.headers) if h in mapping]
         self.header_of = {f: h for h, f in mapping.items()}
         self.handler = HANDLERS[kind](Lookups(user), set(mapping.values()), today or timezone.localdate())
@@ -1058,6 +1090,10 @@ class _Run:
 
     def _batches(self) -> Iterator[tuple[list[Record], dict[int, RowError], int]]:
         """Parsed rows in batches with the errors found, and how many rows were read so far."""
+        if self.workers > 1 and self.kind in PARALLEL_KINDS and (self.source.total_hint or 0) >= 2 * BATCH_SIZE \
+                and "fork" in multiprocessing.get_all_start_methods():
+            yield from self._batches_in_processes()
+            return
         batch: list[Record] = []
         errors: dict[int, RowError] = {}
         read = 0
@@ -1073,6 +1109,34 @@ class _Run:
                 batch, errors = [], {}
         errors.update(self.handler.check_batch(batch))
         yield [r for r in batch if r.row not in errors], errors, read
+
+    def _raw_batches(self) -> Iterator[list[tuple[int, dict[str, Any]]]]:
+        batch: list[tuple[int, dict[str, Any]]] = []
+        for number, row in self.source.rows():
+            batch.append((number, self.cells(row)))
+            if len(batch) >= BATCH_SIZE:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _batches_in_processes(self) -> Iterator[tuple[list[Record], dict[int, RowError], int]]:
+        """The same batches, rows checked by forked processes (CPU-bound: ID checks, keyed
+        hashes) while this one reads the file; in file order. Checking needs no database: the
+        lookups are loaded first, and connections closed so no child shares one."""
+        global _CHECKER
+        self.handler.lookups.warm()
+        _CHECKER = self.handler
+        connections.close_all()
+        read = 0
+        try:
+            with multiprocessing.get_context("fork").Pool(self.workers) as pool:
+                for records, errors, n in pool.imap(_check_rows, self._raw_batches()):
+                    read += n
+                    errors.update(self.handler.check_batch(records))
+                    yield [r for r in records if r.row not in errors], errors, read
+        finally:
+            _CHECKER = None
 
     def validate(self, report: ReportWriter, spill: Spill | None = None) -> tuple[int, int, set[int]]:
         """Pass 1: every row checked, nothing written. Returns (total, valid, rejected rows).
@@ -1131,11 +1195,13 @@ def validate_file(path: Path | str, kind: str, user: Any, *, mapping: dict[str, 
 
 def import_file(path: Path | str, kind: str, user: Any, *, mapping: dict[str, str] | None = None,
                 valid_rows: bool = False, report_path: str = "", progress: ProgressFn | None = None,
-                file_name: str = "", today: date | None = None) -> ImportResult:
-    """Check the whole file, then write it (all-or-nothing unless ``valid_rows``); one audit event."""
+                file_name: str = "", today: date | None = None, workers: int = 1) -> ImportResult:
+    """Check the whole file, then write it (all-or-nothing unless ``valid_rows``); one audit event.
+    ``workers`` > 1 checks the rows of a large people ledger in that many forked processes (the
+    CLI; a web process with threads does not fork)."""
     source = LedgerFile(path)
     mapping = check_mapping(kind, source.headers, mapping)
-    run = _Run(source, kind, user, mapping, progress, today)
+    run = _Run(source, kind, user, mapping, progress, today, workers)
     report = ReportWriter(report_path, run.handler.ledger, run.header_of)
     with Spill() as spill:
         total, valid, rejected = run.validate(report, spill)

@@ -7,6 +7,7 @@ header or field, missing required columns).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import Any
@@ -44,6 +45,8 @@ class Command(BaseCommand):
         imp.add_argument("--valid-rows", action="store_true",
                          help="write the valid rows even if some rows are bad (default: all or nothing)")
         imp.add_argument("--report", default="", help="write every rejected row and why to this xlsx file")
+        imp.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1),
+                         help="processes checking the rows of a large people ledger (default: the CPUs, up to 4)")
         sub.add_parser("load-tags", help="create the default key-group types (独居老人, 残疾人 …) that are missing")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -54,7 +57,9 @@ class Command(BaseCommand):
         self.handle_import(**options)
 
     def handle_import(self, *, file: str, kind: str, user: str, map: list[str], valid_rows: bool,
-                      report: str, **_: Any) -> None:
+                      report: str, workers: int, **_: Any) -> None:
+        if workers < 1:
+            raise CommandError(f"--workers 应为正整数，实为 {workers}", returncode=2)
         uploader = User.objects.filter(username=user, is_active=True).first()
         if uploader is None:
             raise CommandError(f"用户「{user}」不存在或已停用", returncode=2)
@@ -69,7 +74,7 @@ class Command(BaseCommand):
             headers = LedgerFile(file).headers
             mapping = check_mapping(kind, headers, None, overrides)
             result = import_file(file, kind, uploader, mapping=mapping, valid_rows=valid_rows, report_path=report,
-                                 progress=self.progress_bar())
+                                 progress=self.progress_bar(), workers=workers)
         except ImportFileError as exc:
             raise CommandError(str(exc), returncode=1) from exc
         except MappingError as exc:
