@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.test import Client
+
 from gongzhi.accounts.models import Post, Unit, UnitKind, User
 from gongzhi.accounts.services import save_new_user
 from gongzhi.areas.models import PATH_LENGTH, Area, GridLayer, Level
@@ -99,3 +101,10 @@ UNIT_KIND = {Role.DEPT_HANDLER: UnitKind.DEPARTMENT}
 
 def make_role_users(areas: dict[str, Area]) -> dict[str, User]:
     return {role: make_user(f"u_{role}", role, areas[path]) for role, path in ROLE_POSTS.items()}
+
+
+def client_for(user: User) -> Client:
+    """A test client signed in as ``user``."""
+    c = Client()
+    c.force_login(user)
+    return c

@@ -4,23 +4,16 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from python_calamine import CalamineWorkbook
 
-from gongzhi.accounts.models import User
 from gongzhi.cases.models import Attachment, Case
 from gongzhi.cases.services import do_intake, do_transition
+from tests.builders import client_for
 from tests.cases.conftest import World
 from tests.cases.test_engine import IN_GRID_1, hotline_case
 
 pytestmark = pytest.mark.django_db
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
-
-
-def client_for(user: User) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_inbox_rows_link_to_the_case_and_escape_what_reporters_wrote(world: World) -> None:

@@ -20,9 +20,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from gongzhi.accounts.models import User
-from gongzhi.areas.models import Area
 from gongzhi.core.access import Role
-from tests.registry.pages_builders import G1, G5, City, build
+from tests.registry.pages_builders import G1, G5, City
 
 pytestmark = pytest.mark.django_db
 
@@ -96,11 +95,6 @@ def test_every_registry_route_has_an_access_rule() -> None:
     missing = [r for r in REGISTRY_ROUTES if r not in ROUTES and not r.startswith(IMPORT_PREFIX)]
     assert missing == [], f"add these routes to ROUTES with their kind of action: {missing}"
     assert set(ROUTES) <= set(REGISTRY_ROUTES), "ROUTES lists a route that no longer exists"
-
-
-@pytest.fixture
-def city(tree: dict[str, Area], role_users: dict[str, User]) -> City:
-    return build(tree, role_users)
 
 
 def send(user: User, req: Request) -> int:

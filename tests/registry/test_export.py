@@ -7,27 +7,14 @@ import io
 from typing import Any
 
 import pytest
-from django.test import Client
 from python_calamine import CalamineWorkbook
 
-from gongzhi.accounts.models import User
-from gongzhi.areas.models import Area
 from gongzhi.core.access import Role
 from gongzhi.core.models import AuditEvent
-from tests.registry.pages_builders import G1, ZHANG_ID, ZHANG_PHONE, City, build
+from tests.builders import client_for
+from tests.registry.pages_builders import G1, ZHANG_ID, ZHANG_PHONE, City
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def city(tree: dict[str, Area], role_users: dict[str, User]) -> City:
-    return build(tree, role_users)
-
-
-def client_for(user: User) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def sheet(resp: Any) -> list[list[Any]]:

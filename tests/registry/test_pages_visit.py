@@ -5,18 +5,11 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from gongzhi.accounts.models import User
-from gongzhi.areas.models import Area
 from gongzhi.core.access import Role
 from gongzhi.registry.models import Person, PersonTag, Relation, Residence
-from tests.registry.pages_builders import G1, City, build, id_number
+from tests.registry.pages_builders import G1, City, id_number
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def city(tree: dict[str, Area], role_users: dict[str, User]) -> City:
-    return build(tree, role_users)
 
 
 @pytest.fixture

@@ -7,14 +7,9 @@ from gongzhi.accounts.models import User
 from gongzhi.areas.models import Area
 from gongzhi.core.access import Role
 from gongzhi.core.models import AuditEvent
+from tests.builders import client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: User) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_login_page_is_chinese_by_default(client: Client) -> None:
