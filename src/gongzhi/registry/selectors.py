@@ -35,32 +35,33 @@ from gongzhi.registry.models import (
 )
 from gongzhi.registry.tags import decode_values
 
+_M = TypeVar("_M", bound=models.Model)
+
+
+def _under(model: type[_M], user: Any, area_path: str, resource: str = "registry") -> QuerySet[_M]:
+    """Rows of ``model`` in grids under ``area_path`` that ``user`` may see."""
+    return access.restrict(model._default_manager.filter(subtree_q("area_path", area_path)), user, access.VIEW, resource)
+
 
 def buildings_in(user: Any, area_path: str) -> QuerySet[Building]:
-    """Buildings under ``area_path`` that ``user`` may see."""
-    qs = Building.objects.filter(subtree_q("area_path", area_path))
-    return access.restrict(qs, user, access.VIEW, "building")
+    return _under(Building, user, area_path, "building")
 
 
 def houses_in(user: Any, area_path: str) -> QuerySet[House]:
-    qs = House.objects.filter(subtree_q("area_path", area_path))
-    return access.restrict(qs, user, access.VIEW, "registry")
+    return _under(House, user, area_path)
 
 
 def households_in(user: Any, area_path: str) -> QuerySet[Household]:
-    qs = Household.objects.filter(subtree_q("area_path", area_path))
-    return access.restrict(qs, user, access.VIEW, "registry")
+    return _under(Household, user, area_path)
 
 
 def people_in(user: Any, area_path: str) -> QuerySet[Person]:
     """People living in grids under ``area_path`` whom ``user`` may see (moved-out ones too)."""
-    qs = Person.objects.filter(subtree_q("area_path", area_path))
-    return access.restrict(qs, user, access.VIEW, "registry")
+    return _under(Person, user, area_path)
 
 
 def organisations_in(user: Any, area_path: str) -> QuerySet[Organisation]:
-    qs = Organisation.objects.filter(subtree_q("area_path", area_path))
-    return access.restrict(qs, user, access.VIEW, "registry")
+    return _under(Organisation, user, area_path)
 
 
 def tagged_in(user: Any, area_path: str, tag_code: str) -> QuerySet[Person]:
@@ -104,7 +105,6 @@ def default_area_path(user: Any) -> str:
     return roots[0]
 
 
-_M = TypeVar("_M", bound=models.Model)
 
 
 def _access(qs: QuerySet[_M], user: Any, pk: int) -> _M:
