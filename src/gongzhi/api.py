@@ -36,6 +36,7 @@ api = NinjaAPI(title="共治 API", version="1", urls_namespace="api", auth=[Toke
 api.add_router("/", areas_router)
 api.add_router("/", cases_router)
 api.add_router("/", "gongzhi.registry.api.router")
+api.add_router("/", "gongzhi.insight.api.router")
 
 
 @api.exception_handler(CaseInputError)

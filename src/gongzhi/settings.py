@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "gongzhi.accounts",
     "gongzhi.registry",
     "gongzhi.cases",
+    "gongzhi.insight",
     "gongzhi.web",
     "gongzhi.demo",
     "django.contrib.admin",

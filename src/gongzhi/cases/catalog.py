@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from gongzhi.accounts.models import Unit, UnitKind
 from gongzhi.cases.models import Category, HandlerLevel, LimitUnit
 
 H, D, U, C = LimitUnit.WORK_HOURS, LimitUnit.WORK_DAYS, LimitUnit.URGENT_HOURS, LimitUnit.CALENDAR_DAYS
@@ -73,3 +74,26 @@ def load_default_catalog() -> int:
             })
             count += 1
     return count
+
+
+def handling_unit(category: Category, area_path: str) -> Unit | None:
+    """The unit the 派单目录 names for ``category`` where the case is: a department by its code
+    suffix (the district's, else the city's), else the street office or the community."""
+    units = Unit.objects.filter(is_active=True)
+    if category.department and (category.handler_level == HandlerLevel.DEPARTMENT or len(area_path) < 9):
+        found = (units.filter(kind=UnitKind.DEPARTMENT, code__endswith=f"-{category.department}",
+                              area_path__in=[area_path[:6], area_path[:4]]).order_by("-area_path").first())
+        if found is not None:
+            return found
+    if category.handler_level == HandlerLevel.COMMUNITY and len(area_path) >= 12:
+        found = units.filter(kind=UnitKind.COMMUNITY_COMMITTEE, area_path=area_path[:12]).first()
+        if found is not None:
+            return found
+    if len(area_path) >= 9:
+        found = units.filter(kind=UnitKind.STREET_OFFICE, area_path=area_path[:9]).first()
+        if found is not None:
+            return found
+    if category.department:
+        return (units.filter(kind=UnitKind.DEPARTMENT, code__endswith=f"-{category.department}",
+                             area_path__in=[area_path[:6], area_path[:4]]).order_by("-area_path").first())
+    return None

@@ -49,6 +49,8 @@ class ActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     units = forms.CharField(required=False)  # comma-separated unit ids, lead first
+    category = forms.ModelChoiceField(queryset=Category.objects.filter(is_active=True, children__isnull=True),
+                                      required=False, label=_("类别"))  # confirmed or corrected at dispatch
     extend_amount = forms.FloatField(required=False, min_value=0.5, label=_("延长"))
     extend_unit = forms.ChoiceField(required=False, choices=LimitUnit.choices, label=_("单位"))
     contacted = forms.BooleanField(required=False, label=_("已联系"))

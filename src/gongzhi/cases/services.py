@@ -15,7 +15,7 @@ from gongzhi.accounts.models import Post, Unit
 from gongzhi.areas.geo import check_lonlat, to_wgs84
 from gongzhi.areas.locate import locate_grid_ref
 from gongzhi.areas.models import Area
-from gongzhi.cases import deadlines
+from gongzhi.cases import deadlines, signals
 from gongzhi.cases.models import (
     Assignment,
     AssignmentRole,
@@ -141,6 +141,7 @@ def do_intake(
         if client_key and (existing := Case.objects.filter(client_key=client_key).first()):
             return IntakeResult(existing, created=False)
         raise
+    signals.case_received.send(sender=Case, case=case, actor=actor)
     return IntakeResult(case, created=True)
 
 
@@ -200,8 +201,10 @@ def available_actions(user: Any, case: Case, posts: list[Post] | None = None) ->
 def do_transition(
     user: Any, case_id: int, action: str, *, note: str = "", expected_version: int | None = None,
     units: list[Unit] | None = None, extend: tuple[float, str] | None = None,
-    follow_up: dict[str, Any] | None = None, now: datetime | None = None,
+    follow_up: dict[str, Any] | None = None, now: datetime | None = None, category: Category | None = None,
 ) -> Case:
+    """One action on a case. ``category``, with a dispatch, is the category the dispatcher
+    confirmed or corrected: a change moves the deadline to the new category's limit."""
     case = Case.objects.select_for_update().get(pk=case_id)
     if expected_version is not None and case.version != expected_version:
         raise ConcurrentUpdateError("案件已被他人更新，请刷新后重试 (the case changed since you opened it)")
@@ -224,6 +227,13 @@ def do_transition(
     on_time = None if case.due_at is None else at <= case.due_at
     if case.step_due_at is not None and t.target:
         data["step_on_time"] = at <= case.step_due_at
+    previous = case.category
+    if category is not None and t.effect == "dispatch" and category.pk != case.category_id:
+        if not category.is_active:
+            raise CaseInputError("category", "该类别已停用")
+        case.category = category
+        case.due_at, case.warn_at = deadlines.for_category(case.received_at, category)
+        data["category"] = {"from": previous.code if previous else "", "to": category.code}
     _apply_effect(case, t, at=at, units=units, extend=extend, follow_up=follow_up, user=user, data=data)
     _apply_clock(case, t.clock, at)
     from_state = case.state
@@ -232,10 +242,13 @@ def do_transition(
         case.step_due_at = deadlines.step_due(case.category, case.state, at)
     case.version += 1
     case.save(update_fields=["state", "version", "due_at", "warn_at", "step_due_at", "paused_at", "closed_at",
-                             "escalation_level"])
-    append_step(case, action=action, from_state=from_state, to_state=case.state, actor=user, at=at, note=note,
-                data=data, unit=post.unit, on_time=on_time)
+                             "escalation_level", "category"])
+    step = append_step(case, action=action, from_state=from_state, to_state=case.state, actor=user, at=at, note=note,
+                       data=data, unit=post.unit, on_time=on_time)
     audit.record(f"case.{action}", actor=user, obj=case, reason=note, area_path=case.area_path)
+    if t.effect == "dispatch" and case.category is not None:
+        signals.category_confirmed.send(sender=Case, case=case, actor=user, previous=previous)
+    signals.transitioned.send(sender=Case, case=case, step=step, transition=t, actor=user)
     return case
 
 

@@ -16,6 +16,7 @@ from django.db import close_old_connections, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from gongzhi.cases import signals
 from gongzhi.cases.models import Case
 from gongzhi.cases.services import append_step
 
@@ -68,9 +69,11 @@ def sweep_every(seconds: float, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
     while not stop.is_set():
         try:
-            report = sweep(timezone.now())
+            now = timezone.now()
+            report = sweep(now)
             if report.reminded or report.escalated:
                 log.info("sweep: reminded %d, escalated %d", report.reminded, report.escalated)
+            signals.swept.send(sender=None, now=now)  # hot-spot alerts and other periodic work
         except Exception:
             log.exception("deadline sweep failed; retrying in %s s", seconds)
         finally:

@@ -7,7 +7,7 @@ from typing import Any
 import xlsxwriter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -24,8 +24,9 @@ from gongzhi.accounts.models import Unit
 from gongzhi.areas.models import Area, Level
 from gongzhi.cases import deadlines, selectors
 from gongzhi.cases.attachments import attach
+from gongzhi.cases.catalog import handling_unit
 from gongzhi.cases.duplicates import possible_duplicates
-from gongzhi.cases.forms import ActionForm, GridReportForm, HotlineForm
+from gongzhi.cases.forms import ActionForm, GridReportForm, HotlineForm, leaf_categories
 from gongzhi.cases.models import Case
 from gongzhi.cases.rates import chart as rate_chart
 from gongzhi.cases.rates import indicators_overview, rates_overview
@@ -40,7 +41,9 @@ from gongzhi.cases.services import (
     standing,
 )
 from gongzhi.cases.workflow import Workflow, all_workflows, get_workflow
+from gongzhi.cases.workflows import CENTRE
 from gongzhi.core import access
+from gongzhi.core.access import Role
 from gongzhi.core.paths import subtree_q
 
 
@@ -164,6 +167,25 @@ def dispatch_units(case: Case) -> list[Unit]:
     return list(Unit.objects.filter(area_path__in=paths, is_active=True).order_by("-area_path", "kind", "name"))
 
 
+def dispatch_routing(case: Case) -> dict[str, Any]:
+    """For the dispatch form: the leaf categories, the one to start from (the case's, else the
+    model's proposal when it was sure enough) and the unit the 派单目录 gives it here."""
+    try:
+        proposal = case.proposal  # type: ignore[attr-defined]  # insight.Proposal, when a model proposed one
+    except ObjectDoesNotExist:
+        proposal = None
+    category = case.category or (proposal.category if proposal and proposal.shown else None)
+    return {"categories": list(leaf_categories().queryset or []), "start_category": category, "proposal": proposal,
+            "proposed_unit": handling_unit(category, case.area_path) if category else None}
+
+
+def reply_checks(steps: list[dict[str, Any]], user: Any, case: Case) -> dict[int, dict[str, Any]]:
+    """The reply check kept on each reply step, shown to the centre's reviewers."""
+    if not set(standing(user, case).by_role) & (CENTRE | {Role.STREET_DISPATCHER}):
+        return {}
+    return {e["step"].pk: e["step"].data["reply_check"] for e in steps if "reply_check" in (e["step"].data or {})}
+
+
 def can_merge(user: Any, case: Case) -> bool:
     return case.merged_into_id is None and case.closed_at is None and bool(set(standing(user, case).by_role) & MERGERS)
 
@@ -192,7 +214,10 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
          "from": workflow.states.get(st.from_state, ""), "to": workflow.states.get(st.to_state, "")}
         for st in case.steps.select_related("actor", "unit").order_by("seq")
     ]
+    dispatching = any(t.effect == "dispatch" for t in actions)
+    routing = dispatch_routing(case) if dispatching else {}
     return render(request, "cases/detail.html", {
+        **routing, "reply_checks": reply_checks(steps, request.user, case),
         "case": case, "state": workflow.states[case.state], "workflow": workflow,
         "light": deadlines.light(case, timezone.now()), "steps": steps, "actions": actions,
         "units": dispatch_units(case) if any(t.effect in ("dispatch", "summon") for t in actions) else [],
@@ -219,7 +244,7 @@ def act(request: HttpRequest, number: str) -> HttpResponse:
                  if data["action"] == "follow_up" else None)
     try:
         updated = do_transition(request.user, case.pk, data["action"], note=data["note"], expected_version=data["version"],
-                                units=units, extend=extend, follow_up=follow_up)
+                                units=units, extend=extend, follow_up=follow_up, category=data["category"])
         if data["photo"]:
             attach(updated, data["photo"], step=updated.steps.order_by("-seq").first())
     except (TransitionRefusedError, CaseInputError) as exc:

@@ -27,6 +27,7 @@ from gongzhi.cases.sweeps import sweep
 from gongzhi.core.access import Role
 from gongzhi.core.paths import subtree_q
 from gongzhi.demo.geometry import DISTRICT_SEEDS, city_shape, split, to_geojson
+from gongzhi.demo.messages import demo_messages
 from gongzhi.demo.registry import build_registry
 from gongzhi.registry.models import Building, address_key
 
@@ -296,7 +297,22 @@ def load_demo_city() -> ImportReport | None:
     report.created[99] = build_buildings()
     build_registry()  # houses, households and people in 岳麓街道 (demo/registry.py)
     build_cases()
+    build_classifier()
     return report
+
+
+def build_classifier() -> None:
+    """The demo's first 智能派单 model, from generated messages and the catalog's keywords,
+    switched on so intake proposes a category from the first call."""
+    from gongzhi.insight import store
+    from gongzhi.insight.datasets import Dataset
+    from gongzhi.insight.training import catalog_priors, train
+
+    data = Dataset(source="演示：生成的示例诉求 + 派单目录关键词")
+    for title, description, code in demo_messages():
+        data.docs.append((title, description))
+        data.labels.append(code)
+    store.activate(train(data, priors=catalog_priors(), prior_classes=True))
 
 
 def build_cases() -> None:

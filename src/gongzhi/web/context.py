@@ -27,4 +27,6 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     registry_roots = access.scope_roots(user, access.VIEW, "registry")
     context["nav_registry"] = registry_roots[0] if registry_roots else ""
     context["nav_visit"] = bool(access.scope_roots(user, access.CHANGE, "registry"))
+    context["nav_hotspots"] = bool(access.scope_roots(user, access.VIEW, "hotspot"))
+    context["nav_models"] = bool(access.scope_roots(user, access.VIEW, "classifier"))
     return context

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("audit/", include("gongzhi.core.urls")),
     path("cases/", include("gongzhi.cases.urls")),
     path("registry/", include("gongzhi.registry.urls")),
+    path("insight/", include("gongzhi.insight.urls")),
     path("track/", track, name="case-track"),
     path("track/report/", report, name="case-resident-report"),
 ]

@@ -1,0 +1,160 @@
+"""The text classifier: proposes a label (a category of the 派单目录, or whatever a file's label
+column holds) with a confidence.
+
+A recipe names the features and the model. ``baseline`` is the published reference: character
+1–2-gram TF-IDF and a linear SVM. ``ours`` is the combination that won the cross-validated
+comparison in bench/insight_classify.py (docs/insight.md gives the figures). Confidence is
+the calibrated probability of the top label; below the model's threshold no guess is shown.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+from sklearn.svm import LinearSVC
+
+from gongzhi.insight import embeddings
+from gongzhi.insight.text import words_text
+
+DEFAULT_THRESHOLD = 0.45
+Doc = tuple[str, ...]  # a message's parts, title first: (title, body)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    char_ngrams: tuple[int, int] = (1, 2)
+    words: bool = False  # jieba word unigrams as a second block
+    embed_weight: float = 0.0  # >0: the multilingual-e5-small vector as a third block, this weight
+    priors: bool = False  # category names and keywords as extra labelled examples
+    title_weight: int = 1  # the first part of a document (its title) repeated this many times
+    C: float = 1.0
+
+    def join(self, doc: Doc) -> str:
+        if len(doc) > 1 and self.title_weight > 1:
+            return " ".join([doc[0]] * self.title_weight + list(doc[1:]))
+        return " ".join(doc)
+
+
+RECIPES: dict[str, Recipe] = {
+    "baseline": Recipe("baseline"),
+    "ours": Recipe("ours", priors=True, title_weight=3, C=2.0),
+}
+
+
+class TrainingError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Prediction:
+    label: str
+    confidence: float
+    ranked: list[tuple[str, float]] = field(default_factory=list)  # best first
+
+
+class TextClassifier:
+    def __init__(self, recipe: Recipe, threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.recipe = recipe
+        self.threshold = threshold
+        self.classes: list[str] = []
+        self._char: TfidfVectorizer | None = None
+        self._words: TfidfVectorizer | None = None
+        self._model: Any = None
+        self.dropped: dict[str, int] = {}  # labels with too few examples to learn, and their counts
+
+    # -- features --
+    def _fit_features(self, texts: Sequence[str]) -> None:  # joined texts
+        lo, hi = self.recipe.char_ngrams
+        self._char = TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=True, min_df=2)
+        self._char.fit(texts)
+        if self.recipe.words:
+            self._words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, min_df=2, token_pattern=None)
+            self._words.fit(words_text(texts))
+
+    def features(self, docs: Sequence[Doc]) -> csr_matrix:
+        assert self._char is not None, "fit first"
+        texts = [self.recipe.join(d) for d in docs]
+        blocks = [self._char.transform(texts)]
+        if self._words is not None:
+            blocks.append(self._words.transform(words_text(texts)))
+        if self.recipe.embed_weight:
+            plain = [" ".join(d) for d in docs]
+            blocks.append(csr_matrix(self.recipe.embed_weight * embeddings.passages(plain)))
+        mat = hstack(blocks).tocsr() if len(blocks) > 1 else blocks[0]
+        return normalize(mat) if len(blocks) > 1 else mat
+
+    # -- training --
+    def fit(self, docs: Sequence[Doc], labels: Sequence[str], priors: Sequence[tuple[str, str]] = (), *,
+            prior_classes: bool = False) -> TextClassifier:
+        """Learn from labelled texts; ``priors`` are (label, text) pairs — category names and
+        keywords — added as examples when the recipe uses them: for the labels the data has,
+        or with ``prior_classes`` for every label they name (the catalog defines the classes,
+        so a category nobody has reported yet can still be proposed from its keywords)."""
+        docs, labels = list(docs), list(labels)
+        if self.recipe.priors and priors:
+            known = set(labels)
+            extra = [(y, t) for y, t in priors if t and (prior_classes or y in known)]
+            docs += [(t,) for _y, t in extra]
+            labels += [y for y, _t in extra]
+        counts = Counter(labels)
+        self.dropped = {c: n for c, n in counts.items() if n < 2}
+        keep = [i for i, y in enumerate(labels) if y not in self.dropped]
+        docs = [docs[i] for i in keep]
+        labels = [labels[i] for i in keep]
+        if len(set(labels)) < 2:
+            raise TrainingError("label", f"至少需要两个类别、每类至少 2 条标注，现有 {dict(counts)}")
+        self._fit_features([self.recipe.join(d) for d in docs])
+        mat = self.features(docs)
+        folds = min(3, min(Counter(labels).values()))
+        svm = LinearSVC(C=self.recipe.C)
+        if folds >= 2:
+            # ensemble=False: the final SVM is fitted on every example; the calibration comes from folds.
+            self._model = CalibratedClassifierCV(svm, method="sigmoid", cv=folds, ensemble=False).fit(mat, labels)
+        else:
+            self._model = svm.fit(mat, labels)
+        self.classes = [str(c) for c in self._model.classes_]
+        return self
+
+    # -- use --
+    def scores(self, docs: Sequence[Doc]) -> np.ndarray:
+        mat = self.features(docs)
+        if hasattr(self._model, "predict_proba"):
+            proba: np.ndarray = np.asarray(self._model.predict_proba(mat))
+            return proba
+        d = np.asarray(self._model.decision_function(mat))  # two-fold-less fallback: softmax of margins
+        e = np.exp(d - d.max(axis=1, keepdims=True))
+        soft: np.ndarray = e / e.sum(axis=1, keepdims=True)
+        return soft
+
+    def predict(self, docs: Sequence[Doc], k: int = 3) -> list[Prediction]:
+        out = []
+        for row in self.scores(docs):
+            order = np.argsort(-row)[:k]
+            ranked = [(self.classes[i], float(row[i])) for i in order]
+            out.append(Prediction(ranked[0][0], ranked[0][1], ranked))
+        return out
+
+    def labels(self, docs: Sequence[Doc]) -> list[str]:
+        return [p.label for p in self.predict(docs, k=1)]
+
+    def dumps(self) -> bytes:
+        return pickle.dumps(self, protocol=pickle.HIGHEST_PROTOCOL)
+
+    @staticmethod
+    def loads(blob: bytes) -> TextClassifier:
+        model = pickle.loads(blob)  # noqa: S301 (written by this platform; digest checked by the store)
+        if not isinstance(model, TextClassifier):
+            raise TypeError("not a TextClassifier")
+        return model
