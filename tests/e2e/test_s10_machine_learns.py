@@ -47,3 +47,23 @@ def test_s10_retrain_compare_and_switch(new_page: Callable[..., Page]) -> None:
     login(auditor, "admin")
     auditor.goto("/audit/")
     expect(auditor.locator("body")).to_contain_text("insight.model_activated")
+
+
+def test_hot_spots_of_a_district(new_page: Callable[..., Page]) -> None:
+    """热点: the demo's street-light history (one problem reported again and again in one
+    street) is the top group of the district, with its cases linked."""
+    page = new_page()
+    login(page, "yuelu_supervisor")
+    page.get_by_role("link", name="热点").click()
+    page.get_by_label("最近天数").fill("60")
+    page.get_by_role("button", name="查看").click()
+    top = page.locator("#hotspots tbody tr").first
+    expect(top).to_contain_text("路灯故障")
+    count = int(top.locator("td").nth(3).inner_text())
+    assert count >= 5
+    expect(top.locator("a")).to_have_count(min(count, 6))
+    shot(page, "s10-hot-spots")
+    answer = page.request.get("/api/insight/hotspots?area=430104&days=60")
+    assert answer.ok
+    assert answer.json()[0]["count"] == count
+    assert page.request.get("/api/insight/hotspots?area=430104&days=0").status == 422

@@ -68,7 +68,8 @@ class HotspotOut(Schema):
 
 
 @router.get("/insight/hotspots", response=list[HotspotOut])
-def hotspots(request: HttpRequest, area: str, days: int = Query(30, ge=1, le=366)) -> list[dict[str, Any]]:
+def hotspots(request: HttpRequest, area: str,
+             days: int = Query(30, ge=1, le=366)) -> list[dict[str, Any]]:  # type: ignore[type-arg]
     """Groups of messages about the same problem in ``area`` over the last ``days``, hottest first."""
     groups = visible_hot_spots(request.auth, area, days=days)  # type: ignore[attr-defined]
     return [{"title": g.title, "place": g.place, "count": g.count, "support": g.support, "heat": round(g.heat, 3),

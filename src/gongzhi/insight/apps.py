@@ -1,6 +1,9 @@
+import logging
 from typing import Any
 
 from django.apps import AppConfig
+
+log = logging.getLogger(__name__)
 
 
 class InsightConfig(AppConfig):
@@ -31,7 +34,10 @@ class InsightConfig(AppConfig):
 def _received(sender: Any, case: Any, actor: Any = None, **kwargs: Any) -> None:
     from gongzhi.insight.routing import record_proposal
 
-    record_proposal(case, actor)
+    try:
+        record_proposal(case, actor)
+    except Exception:  # the case is registered whatever the model does: no proposal, manual triage
+        log.exception("no proposal for case %s", case.pk)
 
 
 def _confirmed(sender: Any, case: Any, actor: Any = None, **kwargs: Any) -> None:

@@ -114,7 +114,7 @@ class TextClassifier:
         docs = [docs[i] for i in keep]
         labels = [labels[i] for i in keep]
         if len(set(labels)) < 2:
-            raise TrainingError("label", f"至少需要两个类别、每类至少 2 条标注，现有 {dict(counts)}")
+            raise TrainingError("--label-column", f"--label-column: 至少需要两个类别、每类至少 2 条标注，现有 {dict(counts)}")
         self._fit_features([self.recipe.join(d) for d in docs])
         mat = self.features(docs)
         folds = min(3, min(Counter(labels).values()))

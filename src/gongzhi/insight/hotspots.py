@@ -39,7 +39,7 @@ _SUFFIXES = ("小区|花园|家园|公寓|大厦|广场|商场|市场|学校|中
 # A run of Chinese characters, letters or digits ending in a place word: 联丰路, 米兰春天小区, 丽发新城.
 PLACE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9]{{1,12}}?(?:{_SUFFIXES})")
 # Words before the name (坚决反对在诺亚山林小区 → 诺亚山林小区).
-_LEAD = re.compile(r"^(?:.*?(?:关于|反映|投诉|举报|请问|咨询|建议|希望|要求|我们|我家|我市|我区|本|该|在|的|位于|对|和|与|及|是))+")
+_LEAD = re.compile(r"^(?:.*?(?:关于|反映|投诉|举报|请问|咨询|建议|希望|要求|我们|我家|我市|我区|本|该|在|的|位于|对|和|与|及|是|住))+")
 _GENERIC = {"小区", "公司", "学校", "医院", "路", "街", "村", "镇", "乡", "社区", "项目", "市场", "城", "河", "湖", "工地"}
 
 
@@ -77,9 +77,12 @@ class Group:
         return f"{self.area_path}|{self.place}|{self.keys[0]}"
 
 
+_NOT_A_ROAD = re.compile(r"路(?=[灯面况线费段])")  # 路灯, 路面 …: the run is cut there
+
+
 def places(text: str) -> set[str]:
     found = set()
-    for m in PLACE.finditer(text):
+    for m in PLACE.finditer(_NOT_A_ROAD.sub(" ", text)):
         name = _LEAD.sub("", m.group(0))
         if len(name) >= 3 and name not in _GENERIC:
             found.add(name)

@@ -5,6 +5,7 @@ restart."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from typing import Any
@@ -17,6 +18,7 @@ from gongzhi.core import audit
 from gongzhi.insight.classifier import TextClassifier
 from gongzhi.insight.models import ModelStatus, TextModel
 
+log = logging.getLogger(__name__)
 RECHECK_SECONDS = 5.0
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, int | None, TextClassifier | None]] = {}  # name → (checked at, pk, model)
@@ -83,7 +85,11 @@ def active(name: str = "category") -> tuple[int | None, TextClassifier | None]:
     elif pk is None:
         model = None
     else:
-        model = load(TextModel.objects.get(pk=pk))
+        try:
+            model = load(TextModel.objects.get(pk=pk))
+        except Exception:  # a damaged version proposes nothing (logged once), it never breaks intake
+            log.exception("model %s cannot be loaded", pk)
+            model = None
     with _lock:
         _cache[name] = (now, pk, model)
     return pk, model

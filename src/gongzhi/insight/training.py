@@ -93,7 +93,7 @@ def cross_validate(recipe: Recipe, data: Dataset, *, folds: int = FOLDS, seed: i
     counts = Counter(data.labels)
     usable = [i for i, y in enumerate(data.labels) if counts[y] >= 2]
     if not usable:
-        raise TrainingError("label", "没有可用于交叉验证的类别（每类至少需要 2 条）")
+        raise TrainingError("--label-column", "--label-column: 没有可用于交叉验证的类别（每类至少需要 2 条）")
     k = min(folds, min(counts[data.labels[i]] for i in usable))
     docs = [data.docs[i] for i in usable]
     labels = np.array([data.labels[i] for i in usable])
@@ -150,7 +150,7 @@ def train(data: Dataset, *, recipe: str = "ours", name: str = "category", user: 
     if recipe not in RECIPES:
         raise TrainingError("--recipe", f"--recipe: 未知方法「{recipe}」，可选 {', '.join(RECIPES)}")
     if len(data) + (len(priors) if prior_classes else 0) < 10:
-        raise TrainingError("--label-column", f"标注数据只有 {len(data)} 条，至少需要 10 条（每类至少 2 条）")
+        raise TrainingError("--label-column", f"--label-column: 标注数据只有 {len(data)} 条，至少需要 10 条（每类至少 2 条）")
     chosen = RECIPES[recipe]
     cv = cross_validate(chosen, data, priors=priors, prior_classes=prior_classes)
     model = TextClassifier(chosen).fit(data.docs, data.labels, priors, prior_classes=prior_classes)

@@ -1,0 +1,74 @@
+"""What the case engine's signals drive in 智能派单: hot-spot alerts from repeated cases, and
+the reply check written on a reply step for the reviewer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from gongzhi.cases.models import Step
+from gongzhi.cases.services import do_merge, do_transition
+from gongzhi.insight.models import HotspotAlert
+from gongzhi.insight.services import ALERT_COUNT, hot_spots, raise_alerts
+from tests.cases.conftest import World
+from tests.cases.test_engine import at, hotline_case
+
+pytestmark = pytest.mark.django_db
+
+
+def test_repeated_complaints_raise_one_alert_that_grows(world: World) -> None:
+    start = at(2026, 3, 2, 9, 0)
+    cases = [hotline_case(world, title=f"麓山南路路灯不亮第{i}次反映", description="麓山南路晚上路灯全黑",
+                          reporter_phone=f"1380013800{i}", now=start + timedelta(hours=i))
+             for i in range(ALERT_COUNT - 1)]
+    hotline_case(world, title="小区垃圾没人清运", description="垃圾堆了三天", category=world.garbage,
+                 workflow="grid_event", channel="grid", now=start)
+    now = start + timedelta(days=1)
+    assert raise_alerts(now) == []  # one short of the threshold
+    cases.append(hotline_case(world, title="麓山南路路灯又不亮了", description="麓山南路晚上路灯全黑",
+                              reporter_phone="13800138099", now=start + timedelta(hours=9)))
+    raised = raise_alerts(now)
+    assert len(raised) == 1
+    alert = raised[0]
+    assert alert.count == ALERT_COUNT
+    assert set(alert.cases) == {c.number for c in cases}
+    assert "麓山南路" in alert.place
+    # A later check brings the same alert up to date instead of raising another.
+    hotline_case(world, title="麓山南路路灯坏了", description="麓山南路晚上路灯全黑", reporter_phone="13800138098",
+                 now=start + timedelta(hours=10))
+    assert raise_alerts(now + timedelta(hours=1)) == []
+    assert HotspotAlert.objects.count() == 1
+    assert HotspotAlert.objects.get().count == ALERT_COUNT + 1
+
+
+def test_merged_duplicates_count_as_support_not_as_messages(world: World) -> None:
+    first = hotline_case(world, title="麓山南路路灯不亮", description="路灯全黑")
+    second = hotline_case(world, title="麓山南路路灯不亮了", description="路灯全黑", reporter_phone="13800138001")
+    third = hotline_case(world, title="麓山南路路灯坏了", description="路灯全黑", reporter_phone="13800138002")
+    do_merge(world.dispatcher, third.pk, first.pk)
+    groups = hot_spots("430104", days=30, now=at(2026, 3, 3))
+    assert len(groups) == 1
+    assert groups[0].count == 2
+    assert groups[0].support == 1
+    assert set(groups[0].keys) == {first.number, second.number}
+
+
+def test_a_weak_reply_is_flagged_on_its_step(world: World) -> None:
+    case = hotline_case(world)
+    do_transition(world.dispatcher, case.pk, "dispatch", units=[world.chengguan])
+    do_transition(world.handler, case.pk, "accept")
+    do_transition(world.handler, case.pk, "reply", note="您好，来信已收悉。")
+    step = Step.objects.get(case=case, action="reply")
+    check = step.data["reply_check"]
+    assert check["weak"] is True
+    assert any("过短" in r for r in check["reasons"])
+    other = hotline_case(world, reporter_phone="13800138005")
+    do_transition(world.dispatcher, other.pk, "dispatch", units=[world.chengguan])
+    do_transition(world.handler, other.pk, "accept")
+    do_transition(world.handler, other.pk, "reply", note=(
+        "经现场核实，麓山南路路灯因线路老化不亮，已于3月3日更换线路并恢复照明。"
+        "如仍有问题请致电城管热线 0731-88888888。"))
+    good = Step.objects.get(case=other, action="reply").data["reply_check"]
+    assert good["weak"] is False
+    assert good["score"] > check["score"]
