@@ -1,7 +1,7 @@
 """Possible duplicates (并单): the same problem reported again — same place, same kind, same days.
 
-Scored without a model (智能派单 brings a learned one later): character-bigram overlap of the
-texts, closeness of the points, same grid, same category. The dispatcher decides; merging keeps
+Scored without a model: character-bigram overlap of the texts (the whole texts, or the shorter
+contained in the longer), closeness of the points, same grid, same category. The dispatcher decides; merging keeps
 every reporter on the case that is handled.
 """
 
@@ -18,6 +18,7 @@ from gongzhi.core.paths import subtree_q
 WINDOW = timedelta(days=7)
 NEAR_METRES = 300.0
 MIN_SCORE = 0.35
+CONTAINED_MIN_BIGRAMS = 12
 
 
 def bigrams(text: str) -> set[str]:
@@ -46,8 +47,20 @@ class Candidate:
     distance: float | None
 
 
+def text_similarity(a: Case, b: Case) -> float:
+    """The better of: the whole texts alike, or one text (of some length) contained in the
+    other — a caller who gives only the gist of what another described."""
+    x, y = bigrams(f"{a.title} {a.description}"), bigrams(f"{b.title} {b.description}")
+    if not x or not y:
+        return 0.0
+    whole = len(x & y) / len(x | y)
+    shorter = min(len(x), len(y))
+    contained = 0.8 * len(x & y) / shorter if shorter >= CONTAINED_MIN_BIGRAMS else 0.0
+    return max(whole, contained)
+
+
 def score(case: Case, other: Case) -> Candidate:
-    text = similarity(f"{case.title} {case.description}", f"{other.title} {other.description}")
+    text = text_similarity(case, other)
     distance = metres(case, other)
     place = 0.0
     if distance is not None and distance <= NEAR_METRES:
