@@ -80,6 +80,9 @@ def endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if fmt not in ("xml", "json"):
             return error(400, f"unknown format .{fmt}: use .xml or .json", "xml")
         params = request.POST if request.method == "POST" else request.GET
+        bad = next((k for k, values in params.lists() if any("\x00" in v for v in values)), None)
+        if bad is not None:
+            return error(400, f"{bad}: NUL characters are not allowed", fmt)
         wanted = params.get("jurisdiction_id", "").strip()
         if wanted and wanted != jurisdiction():
             return error(404, f"unknown jurisdiction_id {wanted}", fmt)
