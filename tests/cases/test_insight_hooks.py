@@ -72,3 +72,29 @@ def test_a_weak_reply_is_flagged_on_its_step(world: World) -> None:
     good = Step.objects.get(case=other, action="reply").data["reply_check"]
     assert good["weak"] is False
     assert good["score"] > check["score"]
+
+
+def test_a_model_whose_labels_are_not_catalog_codes_is_not_switched_on_for_intake(world: World) -> None:
+    from gongzhi.insight import store
+    from gongzhi.insight.classifier import RECIPES, TextClassifier
+
+    docs = [("路灯不亮", "晚上很黑"), ("路灯坏了", "看不清路"), ("噪音扰民", "夜里施工"), ("施工噪音", "吵得睡不着")]
+    model = TextClassifier(RECIPES["baseline"]).fit(docs, ["城乡建设", "城乡建设", "环境保护", "环境保护"])
+    row = store.save(model, name=store.INTAKE_MODEL, source="file", metrics={}, trained_on=4)
+    with pytest.raises(ValueError, match="不是派单目录中的类别"):
+        store.activate(row)
+    other = store.save(model, name="teddycup", source="file", metrics={}, trained_on=4)
+    assert store.activate(other).status == "active"  # under another name it is only evaluated
+
+
+def test_a_case_filed_to_a_grid_without_a_point_is_in_that_grid(world: World) -> None:
+    grid = world.areas["430104002014001"]
+    case = hotline_case(world, lon=None, lat=None, area=grid)
+    assert case.grid_id == grid.pk
+    assert case.area_path == grid.path
+
+
+def test_government_offices_are_not_places() -> None:
+    from gongzhi.insight.hotspots import places
+
+    assert places("请市委市政府关注麓山南路拥堵") == {"麓山南路"}

@@ -19,6 +19,7 @@ WINDOW = timedelta(days=7)
 NEAR_METRES = 300.0
 MIN_SCORE = 0.35
 CONTAINED_MIN_BIGRAMS = 12
+POOL = 500  # cases scored per call
 
 
 def bigrams(text: str) -> set[str]:
@@ -74,8 +75,11 @@ def score(case: Case, other: Case) -> Candidate:
 def possible_duplicates(case: Case, *, limit: int = 5) -> list[Candidate]:
     """Open cases received within a week of ``case`` in its street, best first."""
     street = case.area_path[:9]
-    pool = (Case.objects.filter(subtree_q("area_path", street), merged_into__isnull=True, closed_at__isnull=True,
-                                received_at__gte=case.received_at - WINDOW, received_at__lte=case.received_at + WINDOW)
-            .exclude(pk=case.pk).select_related("category")[:500])
+    near = (Case.objects.filter(subtree_q("area_path", street), merged_into__isnull=True, closed_at__isnull=True)
+            .exclude(pk=case.pk).select_related("category"))
+    # The cases closest in time on either side, so a busy street cannot push the original out.
+    before = near.filter(received_at__gte=case.received_at - WINDOW, received_at__lte=case.received_at)
+    after = near.filter(received_at__gt=case.received_at, received_at__lte=case.received_at + WINDOW)
+    pool = [*before.order_by("-received_at")[:POOL // 2], *after.order_by("received_at")[:POOL // 2]]
     ranked = sorted((score(case, other) for other in pool), key=lambda c: -c.score)
     return [c for c in ranked if c.score >= MIN_SCORE][:limit]

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from gongzhi.accounts.models import Post, Unit
 from gongzhi.areas.geo import check_lonlat, to_wgs84
-from gongzhi.areas.locate import locate_grid_ref
-from gongzhi.areas.models import Area
+from gongzhi.areas.locate import GridRef, locate_grid_ref
+from gongzhi.areas.models import Area, Level
 from gongzhi.cases import deadlines, signals
 from gongzhi.cases.models import (
     Assignment,
@@ -109,6 +109,8 @@ def do_intake(
             raise CaseInputError("lon/lat", f"点 ({lon}, {lat}) 不在任何网格内，请同时指定所属区域")
     if grid is None and area is None:
         raise CaseInputError("area", "须提供位置（经纬度）或所属区域")
+    if grid is None and area is not None and area.level == Level.GRID:
+        grid = GridRef(area.pk, area.path)  # the area given is a grid: the case is in it
     received = now or timezone.now()
     due, warn = deadlines.for_category(received, category)
     case = Case(

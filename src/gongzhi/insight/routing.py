@@ -15,7 +15,7 @@ from gongzhi.insight import store
 from gongzhi.insight.models import Proposal
 from gongzhi.insight.text import clean
 
-MODEL_NAME = "category"
+MODEL_NAME = store.INTAKE_MODEL
 
 
 @dataclass

@@ -14,12 +14,14 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from gongzhi.cases.models import Category
 from gongzhi.core import audit
 from gongzhi.insight.classifier import TextClassifier
 from gongzhi.insight.models import ModelStatus, TextModel
 
 log = logging.getLogger(__name__)
 RECHECK_SECONDS = 5.0
+INTAKE_MODEL = "category"  # the name intake asks for its proposals
 _lock = threading.Lock()
 _cache: dict[str, tuple[float, int | None, TextClassifier | None]] = {}  # name → (checked at, pk, model)
 
@@ -53,6 +55,10 @@ def activate(row: TextModel, user: Any = None) -> TextModel:
     """Switch ``row`` on for its name; the version in use before is retired."""
     if row.status not in (ModelStatus.READY, ModelStatus.RETIRED, ModelStatus.ACTIVE) or not row.blob:
         raise ValueError(f"{row} 尚未训练完成，不能启用")
+    catalog = Category.objects.filter(is_active=True)
+    if row.name == INTAKE_MODEL and catalog.exists() and not catalog.filter(code__in=row.classes).exists():
+        raise ValueError(f"{row} 的类别（{'、'.join(row.classes[:5])}…）不是派单目录中的类别，"
+                         "受理时不会给出建议：请用派单目录类别编码作标签，或换一个 --model 名称")
     with transaction.atomic():
         old = list(TextModel.objects.select_for_update().filter(name=row.name, status=ModelStatus.ACTIVE)
                    .exclude(pk=row.pk))
