@@ -1,12 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
+from gongzhi.accounts.auth import LoginForm
 from gongzhi.cases.public import report, track
 from gongzhi.web import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("areas/", include("gongzhi.areas.urls")),
     path("accounts/", include("gongzhi.accounts.urls")),
