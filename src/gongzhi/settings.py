@@ -179,6 +179,21 @@ SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSRF_COOKIE_HTTPONLY = True
+
+if PRODUCTION:
+    # The production profile (`gongzhi check --deploy` reports nothing): HTTPS only, cookies
+    # only over HTTPS, HSTS. Behind a TLS-terminating proxy set GONGZHI_PROXY_SSL_HEADER=1 so
+    # the proxy's X-Forwarded-Proto is trusted (and only then).
+    SECURE_SSL_REDIRECT = _env_bool("GONGZHI_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("GONGZHI_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("GONGZHI_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("GONGZHI_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if _env_bool("GONGZHI_PROXY_SSL_HEADER", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Base-map tiles are a deployment setting: government intranets have their own tile server.
 # Empty means no base map; the grid boundaries are drawn on a plain background.

@@ -309,7 +309,7 @@ def create_backup(output: Path | None = None, *, now: datetime | None = None) ->
         media = _media_files()
         root = Path(settings.MEDIA_ROOT)
         manifest = {
-            "format": FORMAT, "version": VERSION, "created_at": moment.isoformat(), "vendor": vendor,
+            "format": FORMAT, "version": VERSION, "created_at": timezone.localtime(moment).isoformat(timespec="seconds"), "vendor": vendor,
             "database": DATABASE_MEMBER[vendor], "counts": counts, "audit_head": head,
             "media_files": len(media), "media_bytes": sum(p.stat().st_size for p in media),
         }
