@@ -101,3 +101,40 @@ def test_an_idle_session_is_signed_out(tree: dict[str, Area], settings: object) 
     assert resp.status_code == 302
     assert resp["Location"].startswith("/login/?next=%2Fcases%2F&idle=1")
     assert client.get("/").status_code == 302  # signed out for good
+
+
+def test_a_seeded_password_must_be_changed_first_outside_demo_mode(tree: dict[str, Area], settings: object) -> None:
+    settings.DEMO_MODE = False  # type: ignore[attr-defined]
+    user = make_user("wu", Role.GRID_WORKER, tree["430104002014001"])
+    User.objects.filter(pk=user.pk).update(must_change_password=True)
+    client = Client()
+    assert sign_in(client, "wu", PASSWORD)[0] == 302
+    resp = client.get("/cases/")
+    assert resp.status_code == 302
+    assert resp["Location"] == "/accounts/password/"
+    assert client.get("/api/cases/").status_code == 403
+    page = client.get("/accounts/password/")
+    assert "请先设置自己的密码" in page.content.decode()
+    weak = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "short",
+                                                "new_password2": "short"})
+    assert weak.status_code == 200
+    assert "至少 3 类" in weak.content.decode() or "10" in weak.content.decode()
+    same = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": PASSWORD,
+                                                "new_password2": PASSWORD})
+    assert "最近 5 次" in same.content.decode()
+    done = client.post("/accounts/password/", {"old_password": PASSWORD, "new_password1": "Own-Choice-2027",
+                                                "new_password2": "Own-Choice-2027"})
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.must_change_password is False
+    assert client.get("/cases/").status_code == 200
+    assert AuditEvent.objects.filter(action="auth.password_changed", actor=user).exists()
+
+
+def test_demo_mode_does_not_force_the_change(tree: dict[str, Area], settings: object) -> None:
+    settings.DEMO_MODE = True  # type: ignore[attr-defined]
+    user = make_user("zheng", Role.GRID_WORKER, tree["430104002014001"])
+    User.objects.filter(pk=user.pk).update(must_change_password=True)
+    client = Client()
+    sign_in(client, "zheng", PASSWORD)
+    assert client.get("/cases/").status_code == 200

@@ -15,8 +15,19 @@ class PostInline(admin.TabularInline):
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ("username", "full_name", "is_active", "is_staff")
     search_fields = ("username", "full_name")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("共治", {"fields": ("full_name",)}))
+    fieldsets = (*BaseUserAdmin.fieldsets, ("共治", {"fields": ("full_name", "must_change_password")}))
     inlines = [PostInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.must_change_password = True  # the administrator chose it: the user changes it first
+        super().save_model(request, obj, form, change)
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302 and str(request.user.pk) != str(id):
+            User.objects.filter(pk=id).update(must_change_password=True)
+        return response
 
 
 @admin.register(Unit)

@@ -10,19 +10,22 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib import messages
+from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from gongzhi.accounts import throttle
+from gongzhi.core import audit
 from gongzhi.core.middleware import client_ip
 
 
@@ -130,3 +133,35 @@ class NotReusedValidator:
     def get_help_text(self) -> str:
         return _("不能使用最近 %(n)s 次用过的密码。") % {"n": self.keep}
 
+
+
+class PasswordChangeRequiredMiddleware:
+    """Outside demo mode, a user whose password someone else set goes to the password page
+    until they have chosen their own (the API answers 403 meanwhile)."""
+
+    ALLOWED = ("/accounts/password/", "/logout/", "/static/", "/i18n/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and getattr(user, "must_change_password", False)
+                and not settings.DEMO_MODE and not request.path.startswith(self.ALLOWED)):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": _("须先修改初始密码")}, status=403)
+            return redirect("password-change")
+        return self.get_response(request)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.user
+        get_user_model().objects.filter(pk=user.pk).update(must_change_password=False)
+        audit.record("auth.password_changed", actor=user, obj=user, ip=client_ip(self.request))
+        messages.success(self.request, _("密码已修改。"))
+        return response

@@ -51,6 +51,9 @@ class User(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = EncryptedField(_("手机号"), kind="phone", blank=True, default="")
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Set when someone else chose the password (an administrator, a seed): outside demo mode
+    # the user must choose their own before doing anything else.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")

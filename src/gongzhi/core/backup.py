@@ -492,12 +492,17 @@ def _pending_migrations(conn: BaseDatabaseWrapper) -> int:
     return len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
 
 
+def check_target(manifest: dict[str, Any], path: Path) -> None:
+    vendor = _default_connection().vendor
+    if manifest["vendor"] != vendor:
+        raise BackupError(f"{path} is a backup of a {manifest['vendor']} database; the configured "
+                          f"database is {vendor}; nothing was changed")
+
+
 def restore_backup(path: Path) -> RestoreResult:
     manifest = read_manifest(path)
+    check_target(manifest, path)
     conn = _default_connection()
-    if manifest["vendor"] != conn.vendor:
-        raise BackupError(f"{path} is a backup of a {manifest['vendor']} database; the configured "
-                          f"database is {conn.vendor}; nothing was changed")
     if conn.in_atomic_block:
         raise BackupError("a restore cannot run inside a database transaction")
     tool = find_pg_tool("pg_restore") if conn.vendor == "postgresql" else ""

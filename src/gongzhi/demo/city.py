@@ -271,6 +271,7 @@ def build_users() -> None:
         user = User(username=d.username, full_name=d.full_name, phone=f"1390731{i:04d}")
         user.is_staff = user.is_superuser = d.role == Role.SYS_ADMIN
         user.set_password(DEMO_PASSWORD)
+        user.must_change_password = not settings.DEMO_MODE  # a shared seeded password
         save_new_user(user)
         Post.objects.create(
             user=user, role=d.role, area=areas[d.area_path], unit=units.get(d.unit_code)

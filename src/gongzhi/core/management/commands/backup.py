@@ -59,6 +59,7 @@ class Command(BaseCommand):
 
     def _restore(self, path: Path, *, yes: bool) -> None:
         manifest = backup.read_manifest(path)
+        backup.check_target(manifest, path)
         summary = (f"{path}: {manifest['vendor']} backup of {manifest['created_at']}, "
                    f"{_counts(manifest['counts'])} · media files {manifest['media_files']}")
         if not yes:
