@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",  # serves its Swagger UI from our static files, not a CDN
 ]
 
@@ -86,8 +88,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "gongzhi.accounts.auth.IdleTimeoutMiddleware",
     "gongzhi.accounts.auth.PasswordChangeRequiredMiddleware",
+    "gongzhi.accounts.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -142,6 +146,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTHENTICATION_BACKENDS = ["gongzhi.accounts.auth.ThrottledBackend"]
+# TOTP is required for administration and centre posts; in demo mode only when this says so.
+GONGZHI_REQUIRE_2FA = _env_bool("GONGZHI_REQUIRE_2FA", not DEMO_MODE)
+OTP_TOTP_ISSUER = "共治"
 GONGZHI_IDLE_MINUTES = int(os.environ.get("GONGZHI_IDLE_MINUTES", "30"))  # idle sessions are signed out
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
