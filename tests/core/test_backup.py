@@ -2,7 +2,9 @@
 
 A backup is made by other connections (SQLite's backup API, pg_dump), so the drill needs data
 that is committed: these tests work on the test database outside a test transaction, and put
-it back exactly as they found it afterwards — with a backup and a restore of their own.
+it back exactly as they found it afterwards — with a backup and a restore of their own. (Not
+``django_db(transaction=True)``: its flush afterwards would run into the audit trail's
+append-only triggers and delete the chain head row the migrations create.)
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import setup_databases, teardown_databases
 
 from gongzhi import cli
 from gongzhi.accounts.models import Post, Unit, UnitKind, User
@@ -35,9 +40,30 @@ IN_GRID_1 = (112.905, 28.205)  # 麓山南路社区第1网格 in the fixture cit
 PHOTO = b"\xff\xd8\xff\xe0 not really a jpeg \x00\x01"
 
 
+# Read while the tests are collected, before pytest-django points the connection at a test database.
+CONFIGURED_DATABASE = str(django_settings.DATABASES["default"]["NAME"])
+
+
+@pytest.fixture(scope="module")
+def _test_database(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django creates the test database only if a selected test is marked django_db;
+    the tests here are not (they must run outside a test transaction), so make sure it exists."""
+    if str(connection.settings_dict["NAME"]) != CONFIGURED_DATABASE:
+        yield
+        return
+    with django_db_blocker.unblock():
+        databases = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        try:
+            yield
+        finally:
+            teardown_databases(databases, verbosity=0)
+
+
 @pytest.fixture
-def committed_db(django_db_setup: None, django_db_blocker: Any, tmp_path: Path, settings: Any) -> Iterator[None]:
+def committed_db(_test_database: None, django_db_blocker: Any, tmp_path: Path, settings: Any) -> Iterator[None]:
     """The test database with autocommit, restored at the end to the state it was found in."""
+    if str(connection.settings_dict["NAME"]) == CONFIGURED_DATABASE:
+        pytest.fail("refusing to run a restore drill on the configured database")
     settings.MEDIA_ROOT = tmp_path / "media"
     with django_db_blocker.unblock():
         found = backup.create_backup(tmp_path / "as-found")
@@ -181,6 +207,23 @@ def test_backup_holds_no_key_material(tmp_path: Path, settings: Any) -> None:
     database = members[backup.DATABASE_MEMBER[connection.vendor]]
     assert b"13907310001" not in database  # the phones are in the backup as ciphertext only
     assert b"13800138000" not in database
+
+
+@pytest.mark.usefixtures("committed_db")
+def test_a_restore_with_other_keys_is_written_but_exits_1(tmp_path: Path, settings: Any) -> None:
+    make_user("dispatcher", Role.STREET_DISPATCHER, make_tree()["430104002"], phone="13907310001")
+    path = _create(tmp_path / "backups")
+    keys, hash_key = settings.PII_KEYS, settings.PII_HASH_KEY
+    settings.PII_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(CommandError, match="GONGZHI_PII_KEYS cannot decrypt") as failed:
+        call_command("backup", "restore", str(path), "--yes", stdout=io.StringIO())
+    assert failed.value.returncode == 1
+    settings.PII_KEYS, settings.PII_HASH_KEY = keys, "another-hash-key"
+    with pytest.raises(CommandError, match="GONGZHI_PII_HASH_KEY is not the one") as failed:
+        call_command("backup", "restore", str(path), "--yes", stdout=io.StringIO())
+    assert failed.value.returncode == 1
+    settings.PII_HASH_KEY = hash_key
+    assert User.objects.get(username="dispatcher").phone.reveal() == "13907310001"
 
 
 def test_media_never_takes_the_secrets_file_or_old_backups(tmp_path: Path, settings: Any) -> None:

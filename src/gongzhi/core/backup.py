@@ -309,8 +309,9 @@ def create_backup(output: Path | None = None, *, now: datetime | None = None) ->
         media = _media_files()
         root = Path(settings.MEDIA_ROOT)
         manifest = {
-            "format": FORMAT, "version": VERSION, "created_at": timezone.localtime(moment).isoformat(timespec="seconds"), "vendor": vendor,
-            "database": DATABASE_MEMBER[vendor], "counts": counts, "audit_head": head,
+            "format": FORMAT, "version": VERSION, "vendor": vendor, "database": DATABASE_MEMBER[vendor],
+            "created_at": timezone.localtime(moment).isoformat(timespec="seconds"),
+            "counts": counts, "audit_head": head,
             "media_files": len(media), "media_bytes": sum(p.stat().st_size for p in media),
         }
         partial = Path(tmp) / "backup.tar.gz"
