@@ -66,6 +66,7 @@ class LoginForm(AuthenticationForm):
 
 IDLE = timedelta(minutes=int(getattr(settings, "GONGZHI_IDLE_MINUTES", 30)))
 _SEEN = "gongzhi_last_seen"
+TOUCH_SECONDS = 60  # activity is noted at most once a minute
 
 
 class IdleTimeoutMiddleware:
@@ -85,7 +86,8 @@ class IdleTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path(), 'idle': 1})}")
-            request.session[_SEEN] = now
+            if last is None or now - float(last) > TOUCH_SECONDS:  # not a session write per request
+                request.session[_SEEN] = now
         return self.get_response(request)
 
 
