@@ -80,9 +80,13 @@ def handling_unit(category: Category, area_path: str) -> Unit | None:
     """The unit the 派单目录 names for ``category`` where the case is: a department by its code
     suffix (the district's, else the city's), else the street office or the community."""
     units = Unit.objects.filter(is_active=True)
+
+    def department() -> Unit | None:
+        return (units.filter(kind=UnitKind.DEPARTMENT, code__endswith=f"-{category.department}",
+                             area_path__in=[area_path[:6], area_path[:4]]).order_by("-area_path").first())
+
     if category.department and (category.handler_level == HandlerLevel.DEPARTMENT or len(area_path) < 9):
-        found = (units.filter(kind=UnitKind.DEPARTMENT, code__endswith=f"-{category.department}",
-                              area_path__in=[area_path[:6], area_path[:4]]).order_by("-area_path").first())
+        found = department()
         if found is not None:
             return found
     if category.handler_level == HandlerLevel.COMMUNITY and len(area_path) >= 12:
@@ -93,7 +97,4 @@ def handling_unit(category: Category, area_path: str) -> Unit | None:
         found = units.filter(kind=UnitKind.STREET_OFFICE, area_path=area_path[:9]).first()
         if found is not None:
             return found
-    if category.department:
-        return (units.filter(kind=UnitKind.DEPARTMENT, code__endswith=f"-{category.department}",
-                             area_path__in=[area_path[:6], area_path[:4]]).order_by("-area_path").first())
-    return None
+    return department() if category.department else None

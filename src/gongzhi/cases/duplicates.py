@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
+from typing import Protocol
 
 from gongzhi.cases.models import Case
 from gongzhi.core.paths import subtree_q
@@ -32,7 +33,14 @@ def similarity(a: str, b: str) -> float:
     return len(x & y) / len(x | y) if x and y else 0.0
 
 
-def metres(a: Case, b: Case) -> float | None:
+class Located(Protocol):
+    lon: float | None
+    lat: float | None
+
+
+def metres(a: Located, b: Located) -> float | None:
+    """Distance between two WGS-84 points (a case, a hot-spot message …) over a few km; None
+    when either has no point."""
     if a.lon is None or a.lat is None or b.lon is None or b.lat is None:
         return None
     dy = (a.lat - b.lat) * 111_320

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from gongzhi.core import access
-from gongzhi.insight import routing
+from gongzhi.insight import routing, store
 from gongzhi.insight.models import TextModel
 from gongzhi.insight.services import visible_hot_spots
 
@@ -89,4 +89,4 @@ class ModelOut(Schema):
 def models(request: HttpRequest) -> list[TextModel]:
     if not access.scope_roots(request.auth, access.VIEW, "classifier"):  # type: ignore[attr-defined]
         raise PermissionDenied("您的岗位不能查看分类模型")
-    return list(TextModel.objects.filter(name=routing.MODEL_NAME).defer("blob").order_by("-version")[:50])
+    return list(TextModel.objects.filter(name=store.INTAKE_MODEL).defer("blob").order_by("-version")[:50])

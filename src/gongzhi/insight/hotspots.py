@@ -26,6 +26,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from gongzhi.cases.duplicates import metres
+
 CLOSE = 0.5  # text similarity that links two messages on its own
 NEAR = 0.3  # text similarity that links them when they share a place
 DIFFERENT_PLACES = 0.75  # … and when the two name different places
@@ -91,14 +93,6 @@ def places(text: str) -> set[str]:
     return found
 
 
-def _metres(a: Message, b: Message) -> float | None:
-    if a.lon is None or a.lat is None or b.lon is None or b.lat is None:
-        return None
-    dy = (a.lat - b.lat) * 111_320
-    dx = (a.lon - b.lon) * 111_320 * math.cos(math.radians((a.lat + b.lat) / 2))
-    return math.hypot(dx, dy)
-
-
 def _linked(a: Message, b: Message, pa: set[str], pb: set[str], similarity: float) -> bool:
     """Same problem: the same place named and close texts, or very close texts not naming
     different places, or close texts from points within NEAR_METRES."""
@@ -108,7 +102,7 @@ def _linked(a: Message, b: Message, pa: set[str], pb: set[str], similarity: floa
         return True
     if similarity >= DIFFERENT_PLACES:
         return True
-    d = _metres(a, b)
+    d = metres(a, b)
     return d is not None and d <= NEAR_METRES
 
 

@@ -15,8 +15,6 @@ from gongzhi.insight import store
 from gongzhi.insight.models import Proposal
 from gongzhi.insight.text import clean
 
-MODEL_NAME = store.INTAKE_MODEL
-
 
 @dataclass
 class Suggestion:
@@ -40,7 +38,7 @@ class Suggestion:
 
 def suggest(title: str, description: str, area_path: str) -> Suggestion:
     """The active model's proposal for this text (nothing shown without a model or when unsure)."""
-    model_id, model = store.active(MODEL_NAME)
+    model_id, model = store.active(store.INTAKE_MODEL)
     if model is None:
         return Suggestion(None, None, 0.0, False, None, [])
     ranked = model.predict([(clean(title), clean(description))], k=3)[0].ranked

@@ -79,7 +79,7 @@ def load(row: TextModel) -> TextClassifier:
     return TextClassifier.loads(blob)
 
 
-def active(name: str = "category") -> tuple[int | None, TextClassifier | None]:
+def active(name: str = INTAKE_MODEL) -> tuple[int | None, TextClassifier | None]:
     """The version in use for ``name`` and its classifier (None, None when none is)."""
     now = time.monotonic()
     hit = _cache.get(name)

@@ -142,7 +142,7 @@ def catalog_priors() -> list[tuple[str, str]]:
     return out
 
 
-def train(data: Dataset, *, recipe: str = "ours", name: str = "category", user: Any = None,
+def train(data: Dataset, *, recipe: str = "ours", name: str = store.INTAKE_MODEL, user: Any = None,
           priors: Sequence[tuple[str, str]] = (), prior_classes: bool = False,
           row: TextModel | None = None) -> TextModel:
     """Cross-validate, fit on everything, store as a new version (not yet switched on).
@@ -158,7 +158,7 @@ def train(data: Dataset, *, recipe: str = "ours", name: str = "category", user: 
                       user=user, row=row)
 
 
-def retrain_in_background(user: Any, *, name: str = "category", recipe: str = "ours") -> TextModel:
+def retrain_in_background(user: Any, *, name: str = store.INTAKE_MODEL, recipe: str = "ours") -> TextModel:
     """A new version row at once (status 训练中), trained from the platform's cases in a thread;
     the models page shows it when ready."""
     row = TextModel.objects.create(name=name, version=store.next_version(name), recipe=recipe,

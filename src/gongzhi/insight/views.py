@@ -52,7 +52,7 @@ def _live(model_ids: list[int]) -> dict[int, dict[str, Any]]:
 def models_page(request: HttpRequest) -> HttpResponse:
     if not access.scope_roots(request.user, access.VIEW, "classifier"):
         raise PermissionDenied(_("您的岗位不能查看分类模型。"))
-    rows = list(TextModel.objects.filter(name=routing.MODEL_NAME).defer("blob").order_by("-version")[:30])
+    rows = list(TextModel.objects.filter(name=store.INTAKE_MODEL).defer("blob").order_by("-version")[:30])
     live = _live([m.pk for m in rows])
     current = next((m for m in rows if m.status == ModelStatus.ACTIVE), None)
     for m in rows:
@@ -77,10 +77,10 @@ def _check_change(request: HttpRequest) -> None:
 @login_required
 def retrain(request: HttpRequest) -> HttpResponse:
     _check_change(request)
-    if TextModel.objects.filter(name=routing.MODEL_NAME, status=ModelStatus.TRAINING).exists():
+    if TextModel.objects.filter(name=store.INTAKE_MODEL, status=ModelStatus.TRAINING).exists():
         messages.error(request, _("已有模型在训练中，请稍候。"))
     else:
-        row = retrain_in_background(request.user, name=routing.MODEL_NAME)
+        row = retrain_in_background(request.user, name=store.INTAKE_MODEL)
         audit.record("insight.retrain", actor=request.user, data={"version": row.version})
         messages.success(request, _("已开始用已派单案件训练新版本 v%(v)s，完成后显示在下方。") % {"v": row.version})
     return redirect("insight-models")

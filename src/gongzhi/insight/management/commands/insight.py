@@ -22,7 +22,7 @@ from gongzhi.insight.datasets import Dataset, DatasetError, from_file
 from gongzhi.insight.models import TextModel
 from gongzhi.insight.training import cross_validate, evaluate, platform_dataset, train
 
-DEFAULT_NAME = "category"
+DEFAULT_NAME = store.INTAKE_MODEL
 
 
 def _columns(value: str) -> list[str]:
