@@ -7,7 +7,7 @@ from typing import Any
 import xlsxwriter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -170,10 +170,8 @@ def dispatch_units(case: Case) -> list[Unit]:
 def dispatch_routing(case: Case) -> dict[str, Any]:
     """For the dispatch form: the leaf categories, the one to start from (the case's, else the
     model's proposal when it was sure enough) and the unit the 派单目录 gives it here."""
-    try:
-        proposal = case.proposal  # type: ignore[attr-defined]  # insight.Proposal, when a model proposed one
-    except ObjectDoesNotExist:
-        proposal = None
+    # insight.Proposal, when a model proposed one (the missing reverse one-to-one is an AttributeError)
+    proposal = getattr(case, "proposal", None)
     category = case.category or (proposal.category if proposal and proposal.shown else None)
     return {"categories": list(leaf_categories().queryset or []), "start_category": category, "proposal": proposal,
             "proposed_unit": handling_unit(category, case.area_path) if category else None}
