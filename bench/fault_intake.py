@@ -11,8 +11,6 @@ import argparse
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -20,30 +18,8 @@ import urllib.error
 import urllib.request
 from collections import Counter
 
-from _setup import ROOT, setup_django, small_city
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(port: int, workers: int = 2, threads: int = 10) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "gunicorn", "gongzhi.wsgi", "-w", str(workers), "--threads", str(threads),
-           "-b", f"127.0.0.1:{port}", "--log-level", "error"]
-    return subprocess.Popen(cmd, cwd=ROOT / "src", env=os.environ.copy(), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_up(port: int) -> None:
-    for _ in range(200):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("server did not come up")
+from _server import free_port, start_server, wait_up
+from _setup import setup_django, small_city
 
 
 def main() -> None:

@@ -150,6 +150,10 @@ AUTHENTICATION_BACKENDS = ["gongzhi.accounts.auth.ThrottledBackend"]
 GONGZHI_REQUIRE_2FA = _env_bool("GONGZHI_REQUIRE_2FA", not DEMO_MODE)
 OTP_TOTP_ISSUER = "共治"
 GONGZHI_IDLE_MINUTES = int(os.environ.get("GONGZHI_IDLE_MINUTES", "30"))  # idle sessions are signed out
+# Retention (个人信息保护法 §19, §47): people who left the area are anonymised this many days
+# after leaving; reporters' names and phones on cases this many days after closing.
+GONGZHI_RETENTION_DAYS_AFTER_LEAVING = int(os.environ.get("GONGZHI_RETENTION_DAYS_AFTER_LEAVING", "730"))
+GONGZHI_CASE_REPORTER_RETENTION_DAYS = int(os.environ.get("GONGZHI_CASE_REPORTER_RETENTION_DAYS", "1095"))
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -211,10 +215,23 @@ GONGZHI_MAP_TILES_ATTRIBUTION = os.environ.get("GONGZHI_MAP_TILES_ATTRIBUTION", 
 # Working hours of a working day, local time, used by every deadline.
 GONGZHI_WORK_HOURS = [("09:00", "12:00"), ("13:30", "17:30")]
 
+# Every line passes core.logs.MaskingFormatter: no ID number or phone in the logs (PIPL).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "masked": {"()": "gongzhi.core.logs.MaskingFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "masked_server": {"()": "gongzhi.core.logs.MaskingFormatter", "format": "[%(asctime)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "masked"},
+        "server": {"class": "logging.StreamHandler", "formatter": "masked_server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("GONGZHI_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own handlers (console when DEBUG, mail to ADMINS) would bypass the masking.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }

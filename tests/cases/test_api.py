@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.test import Client
@@ -80,3 +82,51 @@ def test_token_command_prints_a_key_once(world: World, capsys: pytest.CaptureFix
     key = capsys.readouterr().out.strip()
     assert key.startswith("gz_")
     assert Client().get("/api/cases", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
+
+
+def test_the_case_list_pages_in_the_database(world: World) -> None:
+    from django.db import connection
+
+    from tests.cases.test_engine import hotline_case
+
+    made = [hotline_case(world, title=f"第{i}件") for i in range(57)]
+    c = Client()
+    auth = bearer(world)
+    sqls: list[str] = []
+
+    def keep(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        sqls.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        second = c.get("/api/cases", {"page": 2}, **auth).json()
+    assert second["count"] == 57
+    assert len(second["items"]) == 7
+    first = c.get("/api/cases", **auth).json()
+    assert len({i["number"] for i in first["items"] + second["items"]}) == 57 == len(made)
+    # the page's rows are read with LIMIT/OFFSET, not every visible case
+    case_reads = [q for q in sqls if 'FROM "cases_case"' in q and "COUNT(" not in q]
+    assert case_reads
+    limits = [re.search(r"LIMIT (\d+)", q) for q in case_reads]
+    assert all(m is not None and int(m.group(1)) <= 50 for m in limits), case_reads
+
+
+def test_a_retried_transition_with_a_client_key_is_applied_once(world: World) -> None:
+    from tests.cases.test_engine import hotline_case
+
+    case = hotline_case(world)
+    c = Client()
+    auth = bearer(world)
+    url = f"/api/cases/{case.number}/transitions"
+    body = {"action": "dispatch", "units": [world.chengguan.code], "client_key": "d-1"}
+    first = c.post(url, body, content_type="application/json", **auth)
+    again = c.post(url, body, content_type="application/json", **auth)  # the answer was lost: the client retries
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again.json()["state"] == first.json()["state"]
+    assert Case.objects.get(pk=case.pk).steps.filter(action="dispatch").count() == 1
+    other = c.post(url, {"action": "summon", "units": [world.chengguan.code], "client_key": "d-1"},
+                   content_type="application/json", **auth)
+    assert other.status_code == 400
+    assert "client_key" in other.json()["detail"]
+    without = c.post(url, {"action": "dispatch", "units": [world.chengguan.code]}, content_type="application/json", **auth)
+    assert without.status_code == 400  # no key: a second dispatch is refused by the state, as before

@@ -55,3 +55,27 @@ def test_a_resident_reports_without_an_account_then_tracks_it(world: World, clie
     assert case.number in again.content.decode()
     assert (case.channel, case.workflow, case.grid.path) == ("web", "hotline", "430104002014001")
     assert "已受理" in client.post("/track/", {"number": case.number, "phone": "8000"}).content.decode()
+
+
+def test_guessing_a_reporters_phone_is_throttled(world: World, client: Client) -> None:
+    """Four digits are 10,000 guesses: after 5 wrong ones for a case number it is locked, even
+    for the right digits, and other addresses' budgets are separate from the number's lock."""
+    case = hotline_case(world)  # reporter phone 13800138000
+    for guess in ("0000", "1111", "2222", "3333", "4444"):
+        assert client.post("/track/", {"number": case.number, "phone": guess}).status_code == 404
+    locked = client.post("/track/", {"number": case.number, "phone": "8000"})
+    assert locked.status_code == 429
+    assert "查询失败次数过多" in locked.content.decode()
+    assert "已受理" not in locked.content.decode()
+    elsewhere = Client(REMOTE_ADDR="10.9.9.9")
+    assert elsewhere.post("/track/", {"number": case.number, "phone": "8000"}).status_code == 429  # the number's lock
+    other = hotline_case(world, reporter_phone="13911112222", title="别人的诉求")
+    assert elsewhere.post("/track/", {"number": other.number, "phone": "2222"}).status_code == 200
+
+
+def test_a_right_answer_clears_the_count(world: World, client: Client) -> None:
+    case = hotline_case(world)
+    for _round in range(3):
+        for guess in ("0000", "1111", "2222", "3333"):
+            client.post("/track/", {"number": case.number, "phone": guess})
+        assert client.post("/track/", {"number": case.number, "phone": "8000"}).status_code == 200

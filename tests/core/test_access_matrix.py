@@ -38,6 +38,8 @@ READ = {
     Role.CENTER_DUTY_CHIEF: BELOW_DISTRICT,
     Role.LEADER: BELOW_DISTRICT,
     Role.SYS_ADMIN: EVERYWHERE,
+    Role.SECURITY_ADMIN: EVERYWHERE,
+    Role.AUDIT_ADMIN: set(),  # reads the audit trail and nothing else
     Role.RESIDENT: set(),
     Role.DATA_READER: BELOW_STREET,
 }
@@ -52,6 +54,8 @@ ANCESTORS = {
     Role.CENTER_DUTY_CHIEF: {"city"},
     Role.LEADER: {"city"},
     Role.SYS_ADMIN: set(),
+    Role.SECURITY_ADMIN: set(),
+    Role.AUDIT_ADMIN: set(),
     Role.RESIDENT: set(),
     Role.DATA_READER: {"city", "district"},
 }
@@ -90,6 +94,38 @@ def test_personal_data_reveal_scope(role: Role, role_users: dict[str, User], tre
     for target, path in TARGETS.items():
         expected = frontline and target in READ[role]
         assert access.can(user, access.REVEAL, "personal_data", path) == expected, (role, target)
+
+
+# 三员分立: what each administrative post may do, and that none reaches residents or cases.
+ADMIN_RIGHTS = {
+    Role.SYS_ADMIN: {("config", access.VIEW), ("config", access.CHANGE), ("area", access.CHANGE), ("unit", access.CHANGE)},
+    Role.SECURITY_ADMIN: {("security", access.VIEW), ("security", access.CHANGE), ("post", access.CHANGE)},
+    Role.AUDIT_ADMIN: {("audit", access.VIEW)},
+}
+PROBED = [(res, act) for res in ("config", "security", "post", "area", "unit", "audit") for act in (access.VIEW, access.CHANGE)]
+OFF_LIMITS = [("personal_data", access.VIEW), ("personal_data", access.REVEAL), ("registry", access.VIEW),
+              ("building", access.VIEW), ("case", access.VIEW), ("hotspot", access.VIEW), ("classifier", access.VIEW)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(ADMIN_RIGHTS))
+def test_three_administrators_are_separate(role: Role, role_users: dict[str, User], tree: dict[str, Area]) -> None:
+    user = role_users[role]
+    others = set().union(*(rights for r, rights in ADMIN_RIGHTS.items() if r != role))
+    for resource, action in PROBED:
+        expected = (resource, action) in ADMIN_RIGHTS[role] or (
+            action == access.VIEW and resource in ("area", "unit", "post") and role != Role.AUDIT_ADMIN)
+        assert bool(access.scope_roots(user, action, resource)) == expected, (role, resource, action)
+    assert not any(access.scope_roots(user, action, resource) for resource, action in others - ADMIN_RIGHTS[role]
+                   if action == access.CHANGE or resource in ("audit", "security", "config"))
+    for resource, action in OFF_LIMITS:
+        assert access.scope_roots(user, action, resource) == [], (role, resource, action)
+
+
+@pytest.mark.django_db
+def test_only_the_auditor_reads_the_trail(role_users: dict[str, User], tree: dict[str, Area]) -> None:
+    readers = {role for role, user in role_users.items() if access.scope_roots(user, access.VIEW, "audit")}
+    assert readers == {Role.AUDIT_ADMIN}
 
 
 @pytest.mark.django_db

@@ -129,3 +129,34 @@ def test_a_sealed_value_is_stored_as_made_and_reads_back() -> None:
     assert decrypt(field.get_prep_value(sealed) or "") == "430104199001011234"
     assert decrypt(field.get_prep_value("430104199001011234") or "") == "430104199001011234"
     assert seal("") == ""
+
+
+def test_tokens_are_aes_gcm_and_old_fernet_tokens_still_read(settings: Any) -> None:
+    key = settings.PII_KEYS[0]
+    old = Fernet(key.encode()).encrypt(b"430104199001011234").decode()  # written before GCM
+    assert pii.decrypt(old) == "430104199001011234"
+    token = pii.encrypt("430104199001011234")
+    assert token.startswith(pii.GCM_PREFIX)
+    assert "430104199001011234" not in token
+    assert pii.encrypt("430104199001011234") != token  # a fresh nonce each time
+    assert pii.rotate_token(old).startswith(pii.GCM_PREFIX)
+    assert pii.decrypt(pii.rotate_token(old)) == "430104199001011234"
+
+
+def test_a_tampered_or_foreign_token_is_refused(settings: Any) -> None:
+    token = pii.encrypt("13907310009")
+    body = token.rsplit(":", 1)[1]
+    flipped = body[:-3] + ("A" if body[-3] != "A" else "B") + body[-2:]
+    with pytest.raises(ImproperlyConfigured):
+        pii.decrypt(token.rsplit(":", 1)[0] + ":" + flipped)
+    settings.PII_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(ImproperlyConfigured):
+        pii.decrypt(token)  # its key is not configured any more
+
+
+def test_a_masked_value_is_escaped_in_html() -> None:
+    from django.utils.html import format_html
+
+    value = pii.SensitiveValue("<b>x</b><script>", "text")
+    assert "<script>" not in format_html("{}", value)
+    assert "&lt;" in format_html("{}", value)

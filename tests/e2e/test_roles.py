@@ -56,13 +56,25 @@ def test_reveal_with_reason_then_admin_reads_it_in_the_audit_trail(new_page: Cal
     expect(page.locator(".revealed")).to_have_text(re.compile(r"^139\d{8}$"))
     shot(page, "roles-reveal")
 
-    admin = new_page()
+    auditor = new_page()  # 审计管理员: the trail is theirs alone (三员分立)
+    login(auditor, "auditor")
+    auditor.get_by_role("link", name="审计日志").first.click()
+    expect(auditor.locator("#chain-status")).to_contain_text("哈希链校验通过")
+    auditor.get_by_label("操作人").fill("lushan_community")
+    auditor.get_by_label("操作", exact=True).fill("pii.")
+    auditor.get_by_role("button", name="筛选").click()
+    expect(auditor.locator("#audit tbody tr")).to_have_count(1)
+    expect(auditor.locator("#audit")).to_contain_text("联系网格员核实井盖问题")
+    expect(auditor.locator("#audit")).to_contain_text("王红梅")
+    shot(auditor, "roles-audit")
+    with auditor.expect_download() as download:
+        auditor.locator("#audit-export").click()
+    assert download.value.suggested_filename.startswith("audit-")
+
+    admin = new_page()  # the system administrator configures, but reads neither the trail nor residents
     login(admin, "admin")
-    admin.get_by_role("link", name="审计日志").first.click()
-    expect(admin.locator("#chain-status")).to_contain_text("哈希链校验通过")
-    expect(admin.locator("#audit")).to_contain_text("联系网格员核实井盖问题")
-    expect(admin.locator("#audit")).to_contain_text("王红梅")
-    shot(admin, "roles-audit")
+    expect(admin.get_by_role("link", name="审计日志")).to_have_count(0)
+    assert admin.goto("/audit/").status == 403  # type: ignore[union-attr]
 
 
 def test_english_switch(new_page: Callable[..., Page]) -> None:

@@ -44,7 +44,7 @@ def test_s10_retrain_compare_and_switch(new_page: Callable[..., Page]) -> None:
     assert answer.ok
     assert answer.json()["model"] is not None
     auditor = new_page()
-    login(auditor, "admin")
+    login(auditor, "auditor")
     auditor.goto("/audit/")
     expect(auditor.locator("body")).to_contain_text("insight.model_activated")
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 def test_demo_prints_address_and_logins(demo_server: tuple[str, str]) -> None:
     base, output = demo_server
     assert f"{base}/" in output
-    for username in ("admin", "leader", "yuelu_leader", "yuelu_dispatcher", "lushan_community", "lushan_grid1",
+    for username in ("admin", "security", "auditor", "leader", "yuelu_leader", "yuelu_dispatcher", "lushan_community", "lushan_grid1",
                      "yuelu_chengguan", "yuelu_chief", "yuelu_supervisor", "resident"):
         assert re.search(rf"^\s+{username}\s", output, re.M), username
     assert "gongzhi-demo-2026" in output

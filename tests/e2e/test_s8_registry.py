@@ -275,11 +275,11 @@ def test_s8_registry_import_key_groups_reveal_and_audit(new_page: Callable[..., 
 
     # --- 6. the audit page: who looked, and why --------------------------------------------------
     admin = new_page()
-    login(admin, "admin")
+    login(admin, "auditor")
     admin.get_by_role("link", name="审计日志").first.click()
     expect(admin.locator("h1")).to_have_text("审计日志")
     expect(admin.locator("#chain-status")).to_contain_text("校验通过")
-    admin.get_by_label("操作").fill("pii.reveal")
+    admin.get_by_label("操作", exact=True).fill("pii.reveal")
     admin.get_by_role("button", name="筛选").click()
     looked = admin.locator("#audit tbody tr", has_text=REASON)
     expect(looked).to_have_count(1)

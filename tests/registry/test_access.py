@@ -13,6 +13,7 @@ in another district (G5), and says what kind of action it is; EXPECTED says who 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from gongzhi.accounts.models import User
 from gongzhi.core.access import Role
+from gongzhi.registry.models import Person
 from tests.registry.pages_builders import G1, G5, City
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +39,12 @@ def area(inside: bool) -> str:
     return G1 if inside else G5
 
 
+def left(person: Person) -> Person:
+    """Only a person who has left may be deleted: mark them so the route is reached."""
+    Person.objects.filter(pk=person.pk).update(left_at=date(2026, 1, 1))
+    return person
+
+
 ROUTES: dict[str, tuple[str, Build]] = {
     "registry/area/<str:path>/": ("read", lambda c, i: g(f"/registry/area/{area(i)}/")),
     "registry/search/": ("read", lambda c, i: g(f"/registry/search/?area={area(i)}&q=张")),
@@ -47,6 +55,11 @@ ROUTES: dict[str, tuple[str, Build]] = {
     "registry/person/<int:pk>/": ("read", lambda c, i: g(f"/registry/person/{(c.zhang if i else c.zhao).pk}/")),
     "registry/person/<int:pk>/reveal/": ("reveal", lambda c, i: (
         "post", f"/registry/person/{(c.zhang if i else c.zhao).pk}/reveal/", {"field": "id_number", "reason": "核实身份信息"})),
+    "registry/person/<int:pk>/copy/": ("reveal", lambda c, i: (
+        "post", f"/registry/person/{(c.zhang if i else c.zhao).pk}/copy/", {"reason": "本人申请查阅"})),
+    "registry/person/<int:pk>/correct/": ("change", lambda c, i: g(f"/registry/person/{(c.zhang if i else c.zhao).pk}/correct/")),
+    "registry/person/<int:pk>/delete/": ("change", lambda c, i: (
+        "post", f"/registry/person/{left(c.li if i else c.zhao).pk}/delete/", {"reason": "迁出后本人申请删除"})),
     "registry/export/<str:kind>/": ("read", lambda c, i: g(f"/registry/export/people/?area={area(i)}")),
     "registry/visit/": ("change", lambda c, i: g("/registry/visit/?building=麓山" if i else "/registry/visit/")),
     "registry/visit/house/<int:pk>/": ("change", lambda c, i: g(f"/registry/visit/house/{(c.h101 if i else c.h501).pk}/")),
@@ -74,7 +87,7 @@ EXPECTED: dict[str, dict[str, tuple[set[int], set[int]]]] = {
     "change": {Role.GRID_WORKER: (OK, {403}), Role.DATA_READER: ({403}, {403})},
     "link": {Role.GRID_WORKER: (OK, {403}), Role.DATA_READER: ({403}, {403})},
 }
-NOBODY = (Role.DEPT_HANDLER, Role.SYS_ADMIN, Role.RESIDENT)
+NOBODY = (Role.DEPT_HANDLER, Role.SYS_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.RESIDENT)
 
 
 def walk(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Iterator[str]:

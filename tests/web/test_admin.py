@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(role_users: dict[str, User]) -> Client:
     admin = role_users[Role.SYS_ADMIN]
-    admin.is_staff = admin.is_superuser = True
+    admin.is_staff = True  # the post, not a superuser flag, opens the admin (三员分立)
     admin.save()
     c = Client()
     c.force_login(admin)

@@ -41,9 +41,16 @@ def test_home_differs_by_role(role: Role, expected: str, absent: str, role_users
     assert absent not in body
 
 
-def test_admin_home_links_to_audit(role_users: dict[str, User]) -> None:
-    body = client_for(role_users[Role.SYS_ADMIN]).get("/").content.decode()
-    assert 'href="/audit/"' in body
+def test_each_administrator_home_links_to_their_own_page(role_users: dict[str, User]) -> None:
+    auditor = client_for(role_users[Role.AUDIT_ADMIN]).get("/").content.decode()
+    assert 'href="/audit/"' in auditor
+    assert 'href="/admin/"' not in auditor
+    admin = client_for(role_users[Role.SYS_ADMIN]).get("/").content.decode()
+    assert 'href="/admin/"' in admin
+    assert 'href="/audit/"' not in admin
+    security = client_for(role_users[Role.SECURITY_ADMIN]).get("/").content.decode()
+    assert 'href="/accounts/security/"' in security
+    assert 'href="/audit/"' not in security
 
 
 def test_grid_worker_is_refused_another_grid(role_users: dict[str, User]) -> None:
@@ -108,8 +115,9 @@ def test_logins_are_audited(role_users: dict[str, User], client: Client) -> None
 
 
 def test_audit_page_only_for_audit_posts(role_users: dict[str, User]) -> None:
-    assert client_for(role_users[Role.LEADER]).get("/audit/").status_code == 403
-    resp = client_for(role_users[Role.SYS_ADMIN]).get("/audit/")
+    for role in (Role.LEADER, Role.SYS_ADMIN, Role.SECURITY_ADMIN):
+        assert client_for(role_users[role]).get("/audit/").status_code == 403
+    resp = client_for(role_users[Role.AUDIT_ADMIN]).get("/audit/")
     assert resp.status_code == 200
     assert "哈希链校验通过" in resp.content.decode()
 

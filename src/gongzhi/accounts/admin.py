@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from gongzhi.accounts.models import ApiToken, Post, Unit, User
-from gongzhi.core.admin_audit import AuditedAdmin
+from gongzhi.core.admin_audit import AuditedAdmin, PostGatedInline
 
 
-class PostInline(admin.TabularInline):
+class PostInline(PostGatedInline):
+    access_resource = "post"
     model = Post
     extra = 0
     raw_id_fields = ("area", "unit")
@@ -15,7 +16,14 @@ class PostInline(admin.TabularInline):
 class UserAdmin(AuditedAdmin, BaseUserAdmin):
     list_display = ("username", "full_name", "is_active", "is_staff")
     search_fields = ("username", "full_name")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("共治", {"fields": ("full_name", "must_change_password")}))
+    # No superuser flag, groups or Django permissions: what a user may do comes from their posts
+    # alone (core.access), and posts are the security administrator's to give (三员分立).
+    fieldsets = (
+        (None, {"fields": ("username", "password", "full_name", "email")}),
+        ("状态", {"fields": ("is_active", "is_staff", "must_change_password", "last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+    list_filter = ("is_active", "is_staff")
     inlines = [PostInline]
 
     def save_model(self, request, obj, form, change):
@@ -32,6 +40,7 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(AuditedAdmin):
+    access_resource = "unit"
     list_display = ("name", "kind", "area", "parent", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name", "code")
@@ -40,6 +49,7 @@ class UnitAdmin(AuditedAdmin):
 
 @admin.register(Post)
 class PostAdmin(AuditedAdmin):
+    access_resource = "post"
     list_display = ("user", "role", "unit", "area", "is_active")
     list_filter = ("role", "is_active")
     raw_id_fields = ("user", "area", "unit")
@@ -48,6 +58,8 @@ class PostAdmin(AuditedAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedAdmin):
     """Keys are created with `gongzhi tokens create`; here they can be listed and switched off."""
+
+    access_resource = "security"
 
     list_display = ("name", "user", "prefix", "is_active", "created_at", "last_used_at")
     fields = ("name", "user", "prefix", "is_active", "last_used_at")

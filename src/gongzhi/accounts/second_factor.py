@@ -25,7 +25,7 @@ from gongzhi.core import access, audit
 from gongzhi.core.access import Role
 from gongzhi.core.middleware import client_ip
 
-PRIVILEGED = frozenset({Role.SYS_ADMIN, Role.CENTER_SUPERVISOR, Role.CENTER_DUTY_CHIEF})
+PRIVILEGED = frozenset({Role.SYS_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN, Role.CENTER_SUPERVISOR, Role.CENTER_DUTY_CHIEF})
 
 
 def required_for(user: Any) -> bool:

@@ -19,24 +19,26 @@ MAX_ACCOUNT_FAILURES = 5
 MAX_ADDRESS_FAILURES = 20
 
 
-def _keys(username: str, ip: str) -> list[tuple[str, int]]:
-    keys = [(f"user:{username.strip().lower()[:150]}", MAX_ACCOUNT_FAILURES)]
+def _keys(username: str, ip: str, kind: str = "user") -> list[tuple[str, int]]:
+    """``kind`` names what is guessed at: an account's password ("user"), or a case's reporter
+    phone on the public tracking page ("case"); the address's budget is shared by both."""
+    keys = [(f"{kind}:{username.strip().lower()[:150]}", MAX_ACCOUNT_FAILURES)]
     if ip:
         keys.append((f"ip:{ip[:45]}", MAX_ADDRESS_FAILURES))
     return keys
 
 
-def locked_until(username: str, ip: str, now: datetime | None = None) -> datetime | None:
+def locked_until(username: str, ip: str, now: datetime | None = None, *, kind: str = "user") -> datetime | None:
     """When the later of the account's and the address's locks ends, if either is locked."""
     now = now or timezone.now()
-    ends = LoginThrottle.objects.filter(key__in=[k for k, _n in _keys(username, ip)],
+    ends = LoginThrottle.objects.filter(key__in=[k for k, _n in _keys(username, ip, kind)],
                                         locked_until__gt=now).values_list("locked_until", flat=True)
     return max((e for e in ends if e is not None), default=None)
 
 
-def record_failure(username: str, ip: str, now: datetime | None = None) -> None:
+def record_failure(username: str, ip: str, now: datetime | None = None, *, kind: str = "user") -> None:
     now = now or timezone.now()
-    for key, limit in _keys(username, ip):
+    for key, limit in _keys(username, ip, kind):
         with transaction.atomic():
             row = LoginThrottle.objects.select_for_update().filter(key=key).first()
             if row is None:
@@ -56,5 +58,5 @@ def record_failure(username: str, ip: str, now: datetime | None = None) -> None:
                 LoginThrottle.objects.filter(pk=row.pk).update(locked_until=now + LOCK)
 
 
-def record_success(username: str) -> None:
-    LoginThrottle.objects.filter(key=_keys(username, "")[0][0]).delete()
+def record_success(username: str, *, kind: str = "user") -> None:
+    LoginThrottle.objects.filter(key=_keys(username, "", kind)[0][0]).delete()

@@ -8,4 +8,6 @@ urlpatterns: list[URLPattern] = [
     path("password/", PasswordChangeView.as_view(), name="password-change"),
     path("2fa/setup/", second_factor.setup, name="2fa-setup"),
     path("2fa/verify/", second_factor.verify, name="2fa-verify"),
+    path("security/", views.security_overview, name="security-overview"),
+    path("security/locks/<int:throttle_id>/unlock/", views.unlock, name="security-unlock"),
 ]

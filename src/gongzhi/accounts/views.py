@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.accounts.models import Post
+from gongzhi.accounts.models import LoginThrottle, Post
+from gongzhi.accounts.security import security_state
 from gongzhi.accounts.services import RevealRefusedError, do_reveal_phone
+from gongzhi.core import access, audit
 
 
 @require_POST
@@ -22,3 +27,28 @@ def reveal_phone(request: HttpRequest, post_id: int) -> HttpResponse:
     response = render(request, "accounts/reveal.html", {"post": post, "phone": phone})
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _require_security(user: object, action: str = access.VIEW) -> None:
+    if not access.scope_roots(user, action, "security"):
+        raise PermissionDenied
+
+
+@login_required
+def security_overview(request: HttpRequest) -> HttpResponse:
+    """The security administrator's page: the policies in force, who is locked out, the keys'
+    state and who holds which post."""
+    _require_security(request.user)
+    return render(request, "accounts/security.html", security_state())
+
+
+@require_POST
+@login_required
+def unlock(request: HttpRequest, throttle_id: int) -> HttpResponse:
+    _require_security(request.user, access.CHANGE)
+    row = LoginThrottle.objects.filter(pk=throttle_id).first()
+    if row is not None:
+        row.delete()
+        audit.record("security.unlock", actor=request.user, data={"key": row.key, "failures": row.failures})
+        messages.success(request, _("已解除锁定：%(key)s") % {"key": row.key})
+    return redirect("security-overview")

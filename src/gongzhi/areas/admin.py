@@ -45,11 +45,13 @@ class AreaForm(forms.ModelForm):
 
 @admin.register(GridLayer)
 class GridLayerAdmin(AuditedAdmin):
+    access_resource = "area"
     list_display = ("name", "code", "is_authoritative")
 
 
 @admin.register(Area)
 class AreaAdmin(AuditedAdmin):
+    access_resource = "area"
     form = AreaForm
     list_display = ("name", "code", "level", "layer", "boundary_generated", "is_active")
     list_filter = ("level", "layer", "is_active")

@@ -7,6 +7,7 @@ from ninja import Query, Router, Schema, Status
 
 from gongzhi.areas import selectors
 from gongzhi.areas.locate import locate_grid
+from gongzhi.core.api_common import errors
 from gongzhi.core.middleware import api_caller
 
 router = Router(tags=["areas"])
@@ -42,20 +43,20 @@ def _out(area: Any) -> dict[str, Any]:
             "boundary_generated": area.boundary_generated}
 
 
-@router.get("/areas/{path}", response=AreaDetailOut, summary="One area with its boundary")
+@router.get("/areas/{path}", response={200: AreaDetailOut, **errors(400, 404)}, summary="One area with its boundary")
 def get_area(request: HttpRequest, path: str) -> dict[str, Any]:
     area = selectors.access_area(api_caller(request), path)
     return {**_out(area), "boundary": area.boundary}
 
 
-@router.get("/areas/{path}/children", response=list[ChildOut], summary="The areas directly below one")
+@router.get("/areas/{path}/children", response={200: list[ChildOut], **errors(400, 404)}, summary="The areas directly below one")
 def get_children(request: HttpRequest, path: str) -> list[dict[str, Any]]:
     area = selectors.access_area(api_caller(request), path)
     return [{**_out(c.area), "can_open": c.can_open, "grid_count": c.grid_count}
             for c in selectors.children(api_caller(request), area)]
 
 
-@router.get("/locate", response={200: AreaOut, 404: dict[str, str]}, summary="The grid that contains a point")
+@router.get("/locate", response={200: AreaOut, **errors(400, 404, 422)}, summary="The grid that contains a point")
 def locate(request: HttpRequest, q: Query[LocateIn]) -> Any:
     grid = locate_grid(q.lon, q.lat, datum=q.datum)
     if grid is None:

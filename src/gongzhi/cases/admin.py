@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from gongzhi.cases.models import Case, Category
-from gongzhi.core.admin_audit import AuditedAdmin, ReadOnlyAdmin
+from gongzhi.core.admin_audit import AuditedAdmin, ReadOnlyAdmin, ScopedAdmin
 
 
 @admin.register(Category)
@@ -12,8 +12,10 @@ class CategoryAdmin(AuditedAdmin):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
+class CaseAdmin(ReadOnlyAdmin, ScopedAdmin):
     """Read-only: cases change only through their workflow, so every change leaves a Step."""
+
+    access_resource = "case"
 
     list_display = ("number", "title", "workflow", "state", "due_at", "area_path")
     list_filter = ("workflow", "state")

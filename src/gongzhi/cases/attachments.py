@@ -20,15 +20,25 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def check_photo(upload: UploadedFile, field: str = "photo") -> str:
+def photo_problem(upload: UploadedFile) -> str | None:
+    """Why ``upload`` is not an acceptable photo, or None. The forms check this before anything
+    is written, so a refused photo leaves no case, step or file behind."""
     if upload.size is None or upload.size > MAX_BYTES:
-        raise CaseInputError(field, f"照片不能超过 {MAX_BYTES // 1024 // 1024} MB")
+        return f"照片不能超过 {MAX_BYTES // 1024 // 1024} MB"
     head = upload.read(16)
     upload.seek(0)
-    kind = sniff(head)
-    if kind is None:
-        raise CaseInputError(field, "只接受 JPEG、PNG 或 WebP 图片")
-    return kind
+    if sniff(head) is None:
+        return "只接受 JPEG、PNG 或 WebP 图片"
+    return None
+
+
+def check_photo(upload: UploadedFile, field: str = "photo") -> str:
+    problem = photo_problem(upload)
+    if problem is not None:
+        raise CaseInputError(field, problem)
+    head = upload.read(16)
+    upload.seek(0)
+    return sniff(head) or ""
 
 
 def attach(case: Case, upload: UploadedFile, *, step: Step | None = None, field: str = "photo") -> Attachment:

@@ -11,9 +11,10 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
-from typing import Protocol
+from typing import Any, Protocol
 
 from gongzhi.cases.models import Case
+from gongzhi.cases.selectors import visible_cases
 from gongzhi.core.paths import subtree_q
 
 WINDOW = timedelta(days=7)
@@ -80,11 +81,14 @@ def score(case: Case, other: Case) -> Candidate:
     return Candidate(other, 0.55 * text + 0.3 * place + 0.15 * same_kind, text, distance)
 
 
-def possible_duplicates(case: Case, *, limit: int = 5) -> list[Candidate]:
-    """Open cases received within a week of ``case`` in its street, best first."""
+def possible_duplicates(case: Case, *, limit: int = 5, user: Any = None) -> list[Candidate]:
+    """Open cases received within a week of ``case`` in its street, best first; with ``user``,
+    only those the user may see (a page lists them to that user)."""
     street = case.area_path[:9]
     near = (Case.objects.filter(subtree_q("area_path", street), merged_into__isnull=True, closed_at__isnull=True)
             .exclude(pk=case.pk).select_related("category"))
+    if user is not None:
+        near = near.filter(pk__in=visible_cases(user).values("pk"))
     # The cases closest in time on either side, so a busy street cannot push the original out.
     before = near.filter(received_at__gte=case.received_at - WINDOW, received_at__lte=case.received_at)
     after = near.filter(received_at__gt=case.received_at, received_at__lte=case.received_at + WINDOW)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.cases.attachments import photo_problem
 from gongzhi.cases.models import Category, LimitUnit, Satisfaction
 from gongzhi.cases.services import KINDS
 
@@ -15,6 +16,17 @@ def leaf_categories() -> forms.ModelChoiceField:  # type: ignore[type-arg]
         .order_by("parent__code", "code"),
         required=False, label=_("类别"),
     )
+
+
+class PhotoField(forms.FileField):
+    """A photo, checked by its bytes (JPEG, PNG or WebP, at most 10 MB) when the form is: a
+    refused photo stops the whole submission before anything is stored."""
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        upload = super().clean(data, initial)
+        if upload and (problem := photo_problem(upload)):
+            raise forms.ValidationError(problem, code="photo")
+        return upload
 
 
 class HotlineForm(forms.Form):
@@ -36,7 +48,7 @@ class HotlineForm(forms.Form):
 class GridReportForm(forms.Form):
     category = leaf_categories()
     title = forms.CharField(label=_("一句话描述"), max_length=200)
-    photo = forms.FileField(label=_("现场照片"), required=False)
+    photo = PhotoField(label=_("现场照片"), required=False)
     lon = forms.FloatField(widget=forms.HiddenInput, required=False)
     lat = forms.FloatField(widget=forms.HiddenInput, required=False)
     datum = forms.ChoiceField(widget=forms.HiddenInput, choices=[("wgs84", "wgs84"), ("gcj02", "gcj02")],
@@ -56,7 +68,7 @@ class ActionForm(forms.Form):
     contacted = forms.BooleanField(required=False, label=_("已联系"))
     solved = forms.BooleanField(required=False, label=_("已解决"))
     satisfaction = forms.ChoiceField(required=False, choices=Satisfaction.choices, label=_("满意度"))
-    photo = forms.FileField(required=False, label=_("照片"))
+    photo = PhotoField(required=False, label=_("照片"))
 
 
 class ResidentReportForm(forms.Form):
@@ -68,7 +80,7 @@ class ResidentReportForm(forms.Form):
     reporter_name = forms.CharField(label=_("称呼（可不填）"), max_length=50, required=False)
     street = forms.ChoiceField(label=_("所在街道/镇（无法定位时必选）"), required=False)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
-    photo = forms.FileField(label=_("照片（可不传）"), required=False)
+    photo = PhotoField(label=_("照片（可不传）"), required=False)
     lon = forms.FloatField(widget=forms.HiddenInput, required=False)
     lat = forms.FloatField(widget=forms.HiddenInput, required=False)
     datum = forms.CharField(widget=forms.HiddenInput, required=False, initial="wgs84")

@@ -10,7 +10,7 @@ cases dispatched in a period, from their Steps:
     处置率 = 处置数 / 应处置数          按期处置率 = 按期处置数 / 应处置数
     结案率 = 结案数 / 应结案数          按期结案率 = 按期结案数 / 应结案数
     应结案数 = 处置数 + 超时未处置数    返工率 = 返工案件数 / 处置数
-    准确派遣率 = (派遣次数 − 回退/退单改派次数) / 派遣次数
+    准确派遣率 = (派遣次数 − 回退/退单改派次数) / 派遣次数 (a dispatch sent back before the end counts as 回退)
 A rate with a zero denominator is None (shown as "—"), not 0 or 100 %.
 """
 
@@ -168,5 +168,8 @@ def urban_indicators(cases: QuerySet[Case], start: datetime, end: datetime) -> U
         closed_on_time=closed_steps.filter(on_time=True).values("case").distinct().count(),
         rework_cases=steps.filter(_effect_q("rework"), case__in=in_period).values("case").distinct().count(),
         dispatches=dispatch_steps.count(),
-        wrong_dispatches=steps.filter(_effect_q("undispatch"), at__gte=start).count(),
+        # A return counts against the dispatch it undoes (dispatches and returns alternate on a
+        # case), so a return this period of last period's dispatch cannot push the rate below 0.
+        wrong_dispatches=dispatch_steps.filter(Exists(steps.filter(
+            _effect_q("undispatch"), case=OuterRef("case"), seq__gt=OuterRef("seq")))).count(),
     )

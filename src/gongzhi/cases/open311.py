@@ -4,7 +4,8 @@ Services are the active leaf categories of the 派单目录; a POSTed request be
 (channel open311) located in its grid. Reads are public and carry no personal data: the
 description is the case's title and points are rounded to ~100 m. Errors follow the spec:
 403 for a missing or bad api_key, 404 for an unknown jurisdiction, service, request or token,
-400 for everything else, each with an ``errors`` body.
+405 for a method an endpoint does not take, 413 for a body over the upload limit, 400 for
+everything else, each with an ``errors`` body.
 """
 
 from __future__ import annotations
@@ -12,15 +13,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from gongzhi.accounts.tokens import user_for_key
 from gongzhi.areas.models import Area, Level
@@ -28,6 +31,7 @@ from gongzhi.cases.models import Case, Category
 from gongzhi.cases.services import CaseInputError, do_intake
 
 MAX_RESULTS = 1000
+MIN_YEAR, MAX_YEAR = 1900, 9998
 DEFAULT_SPAN = timedelta(days=90)
 Payload = list[dict[str, Any]]
 
@@ -79,7 +83,12 @@ def endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapped(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
         if fmt not in ("xml", "json"):
             return error(400, f"unknown format .{fmt}: use .xml or .json", "xml")
-        params = request.POST if request.method == "POST" else request.GET
+        try:
+            params = request.POST if request.method == "POST" else request.GET
+        except RequestDataTooBig:
+            return error(413, f"the request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes", fmt)
+        except (SuspiciousOperation, BadRequest, MultiPartParserError) as exc:  # too many fields, a broken multipart
+            return error(400, f"the request body cannot be read: {exc}", fmt)
         bad = next((k for k, values in params.lists() if any("\x00" in v for v in values)), None)
         if bad is not None:
             return error(400, f"{bad}: NUL characters are not allowed", fmt)
@@ -95,7 +104,25 @@ def endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
-@require_http_methods(["GET"])
+def get_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """GET (or HEAD) only: any other method gets the spec's error body with a 405, not an empty page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return not_allowed(request, fmt, "GET, HEAD")
+        return view(request, fmt, **kwargs)
+
+    return wrapped
+
+
+def not_allowed(request: HttpRequest, fmt: str, allow: str) -> HttpResponse:
+    response = error(405, f"method {request.method} not allowed: use {allow}", fmt)
+    response["Allow"] = allow
+    return response
+
+
+@get_only
 @endpoint
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     base = request.build_absolute_uri("/open311/v2/")
@@ -115,13 +142,13 @@ def service_out(c: Category) -> dict[str, Any]:
             "type": "realtime", "keywords": ",".join(c.keywords.split()), "group": c.parent.name if c.parent else ""}
 
 
-@require_http_methods(["GET"])
+@get_only
 @endpoint
 def services(request: HttpRequest, fmt: str) -> HttpResponse:
     return render([service_out(c) for c in _services()], fmt, "services", "service")
 
 
-@require_http_methods(["GET"])
+@get_only
 @endpoint
 def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpResponse:
     category = Category.objects.filter(code=code, is_active=True, children__isnull=True).first()
@@ -159,9 +186,15 @@ def _parse_date(params: Any, name: str) -> datetime | None:
     raw = params.get(name, "").strip()
     if not raw:
         return None
-    value = parse_datetime(raw)
+    rule = f"{name} must be a W3C datetime with a time zone, e.g. 2026-11-01T00:00:00+08:00"
+    try:
+        value = parse_datetime(raw)
+    except ValueError as exc:  # well formed but no such moment: 2026-02-30, a +99:00 offset
+        raise Open311Error(400, f"{rule} ({exc})") from None
     if value is None or value.tzinfo is None:
-        raise Open311Error(400, f"{name} must be a W3C datetime with a time zone, e.g. 2026-11-01T00:00:00+08:00")
+        raise Open311Error(400, rule)
+    if not MIN_YEAR <= value.year <= MAX_YEAR:  # the 90-day window and UTC must stay inside datetime's range
+        raise Open311Error(400, f"{name} must be between the years {MIN_YEAR} and {MAX_YEAR}")
     return value
 
 
@@ -171,7 +204,7 @@ def requests_view(request: HttpRequest, fmt: str) -> HttpResponse:
         return post_request(request, fmt=fmt)
     if request.method == "GET":
         return get_requests(request, fmt=fmt)
-    return error(400, "use GET or POST", fmt if fmt in ("xml", "json") else "xml")
+    return not_allowed(request, fmt, "GET, POST")
 
 
 @endpoint
@@ -220,6 +253,8 @@ def post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(400, "description may be at most 4000 characters")
     lat, lon = params.get("lat", "").strip(), params.get("long", "").strip()
     address = params.get("address_string", "").strip()
+    if len(address) > 200:
+        raise Open311Error(400, "address_string may be at most 200 characters")
     if not (lat and lon) and not address:
         raise Open311Error(400, "a location is required: lat and long, or address_string")
     try:
@@ -232,7 +267,7 @@ def post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     try:
         result = do_intake(workflow="hotline", channel="open311", category=category,
                            title=(description.splitlines()[0][:80] if description else category.name),
-                           description=description, lon=lon_f, lat=lat_f, area=city, address=address[:200],
+                           description=description, lon=lon_f, lat=lat_f, area=city, address=address,
                            reporter_name=name, reporter_phone=params.get("phone", ""), actor=user)
     except CaseInputError as exc:
         raise Open311Error(400, str(exc)) from exc
@@ -240,7 +275,7 @@ def post_request(request: HttpRequest, fmt: str) -> HttpResponse:
                   fmt, "service_requests", "request")
 
 
-@require_http_methods(["GET"])
+@get_only
 @endpoint
 def one_request(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
     case = _queryset().filter(number=request_id).first()
@@ -249,7 +284,7 @@ def one_request(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse
     return render([request_out(case)], fmt, "service_requests", "request")
 
 
-@require_http_methods(["GET"])
+@get_only
 @endpoint
 def token(request: HttpRequest, fmt: str, token_id: str) -> HttpResponse:
     # Requests get their id at once, so there are never pending tokens.

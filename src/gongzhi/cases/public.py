@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from gongzhi.accounts import throttle
 from gongzhi.areas.models import Area, Level
 from gongzhi.cases.attachments import attach
 from gongzhi.cases.forms import ResidentReportForm
@@ -18,6 +23,7 @@ from gongzhi.cases.services import (
     find_for_reporter,
 )
 from gongzhi.cases.workflow import get_workflow
+from gongzhi.core.middleware import client_ip
 
 PUBLIC_STEPS = {"intake": "已受理", "dispatch": "已派单", "accept": "已签收", "reply": "已答复", "feed_back": "已处置",
                 "close": "已办结", "check_pass": "已结案", "verify_pass": "已结案", "approve_extension": "已延期",
@@ -30,10 +36,20 @@ def track(request: HttpRequest) -> HttpResponse:
     tail = request.POST.get("phone", "").strip()
     context: dict[str, object] = {"number": number}
     if request.method == "POST":
+        # The phone's last four digits are a small secret: guesses are throttled per case number
+        # and per address, like passwords (accounts.throttle).
+        ip = client_ip(request)
+        until = throttle.locked_until(number, ip, kind="case")
+        if until is not None:
+            minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+            context["error"] = _("查询失败次数过多，已暂时锁定，请 %(m)s 分钟后再试。") % {"m": minutes}
+            return render(request, "cases/track.html", context, status=429)
         case = find_for_reporter(number, tail)
         if case is None:
+            throttle.record_failure(number, ip, kind="case")
             context["error"] = "编号或电话不匹配，请核对后重试。"
             return render(request, "cases/track.html", context, status=404)
+        throttle.record_success(number, kind="case")
         if "satisfaction" in request.POST:
             try:
                 case = do_resident_rating(case, request.POST["satisfaction"])

@@ -34,6 +34,7 @@ from gongzhi.core.pii import hash_field_value
 
 CHANNELS = ("hotline", "grid", "web", "api", "open311", "sensor")
 KINDS = ("咨询", "求助", "投诉", "举报", "建议", "事件", "部件", "")
+MAX_EXTENSION = 365  # one extension, in the limit's own unit (工作日, 工作时 …)
 
 
 class CaseInputError(ValueError):
@@ -195,6 +196,8 @@ def standing(user: Any, case: Case, posts: list[Post] | None = None) -> Standing
 
 
 def available_actions(user: Any, case: Case, posts: list[Post] | None = None) -> list[Transition]:
+    if case.merged_into_id is not None:
+        return []  # 并单: a merged case follows its master and takes no action of its own
     s = standing(user, case, posts)
     return get_workflow(case.workflow).available(case.state, s.by_role, s.assigned_by_role)
 
@@ -204,10 +207,19 @@ def do_transition(
     user: Any, case_id: int, action: str, *, note: str = "", expected_version: int | None = None,
     units: list[Unit] | None = None, extend: tuple[float, str] | None = None,
     follow_up: dict[str, Any] | None = None, now: datetime | None = None, category: Category | None = None,
+    client_key: str | None = None,
 ) -> Case:
     """One action on a case. ``category``, with a dispatch, is the category the dispatcher
-    confirmed or corrected: a change moves the deadline to the new category's limit."""
+    confirmed or corrected: a change moves the deadline to the new category's limit.
+    ``client_key`` makes a retry safe: the same key on this case again returns the case as it
+    is, whatever happened since, instead of refusing it or taking the action twice."""
     case = Case.objects.select_for_update().get(pk=case_id)
+    if client_key:
+        done = case.steps.filter(data__client_key=client_key).first()
+        if done is not None:
+            if done.action != action:
+                raise CaseInputError("client_key", f"已用于本案的另一操作“{done.action}” (key used for another action)")
+            return case
     if expected_version is not None and case.version != expected_version:
         raise ConcurrentUpdateError("案件已被他人更新，请刷新后重试 (the case changed since you opened it)")
     workflow = get_workflow(case.workflow)
@@ -215,6 +227,8 @@ def do_transition(
         t = workflow.transition(action)
     except LookupError:
         raise TransitionRefusedError(f"流程 {workflow.name} 没有操作 {action}") from None
+    if case.merged_into_id is not None:
+        raise TransitionRefusedError("案件已并入他案，随主案办理 (merged into another case)")
     if case.state not in t.sources:
         raise TransitionRefusedError(
             f"当前状态“{workflow.states[case.state]}”不能执行“{t.label}” (action not allowed in this state)")
@@ -225,7 +239,7 @@ def do_transition(
     if t.needs_note and not note:
         raise TransitionRefusedError(f"“{t.label}”须填写说明 (note required)")
     at = now or timezone.now()
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = {"client_key": client_key} if client_key else {}
     on_time = None if case.due_at is None else at <= case.due_at
     if case.step_due_at is not None and t.target:
         data["step_on_time"] = at <= case.step_due_at
@@ -244,7 +258,7 @@ def do_transition(
         case.step_due_at = deadlines.step_due(case.category, case.state, at)
     case.version += 1
     case.save(update_fields=["state", "version", "due_at", "warn_at", "step_due_at", "paused_at", "closed_at",
-                             "escalation_level", "category"])
+                             "escalation_level", "reminded", "category"])
     step = append_step(case, action=action, from_state=from_state, to_state=case.state, actor=user, at=at, note=note,
                        data=data, unit=post.unit, on_time=on_time)
     audit.record(f"case.{action}", actor=user, obj=case, reason=note, area_path=case.area_path)
@@ -281,10 +295,13 @@ def _apply_effect(case: Case, t: Transition, *, at: datetime, units: list[Unit] 
         if extend is None or case.due_at is None:
             raise TransitionRefusedError("批准延期须给出延长的时长和单位 (extension amount required)")
         amount, limit_unit = extend
-        if amount <= 0:
-            raise TransitionRefusedError("延期时长须大于 0")
+        if not 0 < amount <= MAX_EXTENSION:  # NaN fails too; a huge one overflowed or scanned the calendar for minutes
+            raise CaseInputError("extend_amount", f"延期时长须大于 0 且不超过 {MAX_EXTENSION} (must be > 0 and <= {MAX_EXTENSION})")
         old = case.due_at
-        case.due_at, case.warn_at = deadlines.due_and_warn(old, amount, limit_unit)
+        try:
+            case.due_at, case.warn_at = deadlines.due_and_warn(old, amount, limit_unit)
+        except ValueError as exc:  # 1.5 工作日, an unknown unit: the calendar cannot count it
+            raise CaseInputError("extend_amount", str(exc)) from exc
         case.warn_at = max(case.warn_at, old)
         case.escalation_level, case.reminded = 0, False
         case.assignments.filter(active=True).update(due_at=case.due_at)
@@ -347,12 +364,13 @@ def do_merge(user: Any, duplicate_id: int, into_id: int, *, note: str = "") -> C
 
 
 def close_merged(case: Case, at: datetime) -> int:
-    """When a case closes, the cases merged into it close with it (their reporters get the result)."""
+    """When a case closes, the cases merged into it close with it (their reporters get the result),
+    and so do the cases merged into those."""
     merged = list(Case.objects.filter(merged_into=case, closed_at__isnull=True))
     for m in merged:
         Case.objects.filter(pk=m.pk).update(closed_at=at)
         append_step(m, action="closed_with", from_state=m.state, to_state=m.state, at=at, data={"with": case.number})
-    return len(merged)
+    return len(merged) + sum(close_merged(m, at) for m in merged)
 
 
 RATEABLE_STATES = {"reviewed", "followed_up", "closed", "fed_back", "self_handled", "evaluated"}

@@ -77,10 +77,14 @@ def row_html(r: dict[str, Any], detail_prefix: str, escalated: str) -> SafeStrin
     )
 
 
+# Text stays text: a title that starts with "=" must not become a formula, nor "http://…" a link.
+TEXT_ONLY = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
 def export_xlsx(cases: list[Case], now: datetime, name: str) -> HttpResponse:
     """The list as Excel; reporters' names and phones stay masked."""
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book = xlsxwriter.Workbook(buf, TEXT_ONLY)
     sheet = book.add_worksheet(name[:31])
     head = ["编号", "标题", "类别", "状态", "灯", "办理时限", "主办单位", "区域路径", "反映人", "联系电话"]
     sheet.write_row(0, 0, head)
@@ -102,7 +106,7 @@ def xlsx_response(buf: io.BytesIO, name: str) -> HttpResponse:
 def rates_xlsx(overview: dict[str, Any]) -> HttpResponse:
     """The rates page's three tables, one sheet each, rates as fractions (Excel formats them)."""
     buf = io.BytesIO()
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book = xlsxwriter.Workbook(buf, TEXT_ONLY)
     pct = book.add_format({"num_format": "0.0%"})
     head = ["名称", "本月有效回访", "本月响应率", "本月解决率", "本月满意率", "本月综合",
             "上月有效回访", "上月响应率", "上月解决率", "上月满意率", "上月综合"]
@@ -221,7 +225,7 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         "units": dispatch_units(case) if any(t.effect in ("dispatch", "summon") for t in actions) else [],
         "assignments": [a for a in case.assignments.all() if a.active],
         "attachments": list(case.attachments.all()),
-        "duplicates": possible_duplicates(case) if can_merge(request.user, case) else [],
+        "duplicates": possible_duplicates(case, user=request.user) if can_merge(request.user, case) else [],
         "point": {"lon": case.lon, "lat": case.lat, "title": case.title} if case.lon is not None else None,
     })
 

@@ -33,13 +33,21 @@ class Role(models.TextChoices):
     CENTER_DUTY_CHIEF = "center_duty_chief", _("中心值班长")
     LEADER = "leader", _("领导")
     SYS_ADMIN = "sys_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
     RESIDENT = "resident", _("居民")
     # A department's staff see nothing of the registry by their post alone; this post, given
     # over an area, grants reading it there (masked: revealing needs a frontline post).
     DATA_READER = "data_reader", _("台账查阅员")
 
 
-STAFF_ROLES = frozenset(Role) - {Role.RESIDENT}
+# 三员分立: the system administrator configures (areas, units, users, the catalogue), the
+# security administrator sets policies, keys and who holds which post, the audit
+# administrator reads the audit trail and nothing else. None of them sees residents' data
+# or cases by these posts alone, and none can read the trail of their own work but the auditor.
+ADMIN_ROLES = frozenset({Role.SYS_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+# Staff who do the platform's work (cases, registry, services) in their area.
+STAFF_ROLES = frozenset(Role) - {Role.RESIDENT} - ADMIN_ROLES
 # Staff who work with residents in their area and may, with a stated reason, see a
 # protected value in full. System administration alone never grants it (三员分立).
 FRONTLINE_ROLES = frozenset(
@@ -63,9 +71,15 @@ def _grant(roles: Iterable[str], actions: Iterable[str]) -> dict[str, frozenset[
     return {str(r): acts for r in roles}
 
 
-register("area", {**_grant(STAFF_ROLES, [VIEW]), Role.SYS_ADMIN: frozenset({VIEW, CHANGE})})
-register("unit", {**_grant(STAFF_ROLES, [VIEW]), Role.SYS_ADMIN: frozenset({VIEW, CHANGE})})
-register("post", {**_grant(STAFF_ROLES, [VIEW]), Role.SYS_ADMIN: frozenset({VIEW, CHANGE})})
+_ORG_READERS = STAFF_ROLES | {Role.SYS_ADMIN, Role.SECURITY_ADMIN}
+register("area", {**_grant(_ORG_READERS, [VIEW]), Role.SYS_ADMIN: frozenset({VIEW, CHANGE})})
+register("unit", {**_grant(_ORG_READERS, [VIEW]), Role.SYS_ADMIN: frozenset({VIEW, CHANGE})})
+# Who holds which post (role assignment) is the security administrator's.
+register("post", {**_grant(_ORG_READERS, [VIEW]), Role.SECURITY_ADMIN: frozenset({VIEW, CHANGE})})
+# Configuration: user accounts, the category catalogue, the work calendar, key-group types, layers.
+register("config", _grant([Role.SYS_ADMIN], [VIEW, CHANGE]))
+# Security: sign-in policy and locks, API tokens, the keys' state.
+register("security", _grant([Role.SECURITY_ADMIN], [VIEW, CHANGE]))
 register("personal_data", _grant(FRONTLINE_ROLES, [VIEW, REVEAL]))
 register(
     "building",
@@ -78,7 +92,7 @@ register(
     {**_grant(FRONTLINE_ROLES, [VIEW]), Role.DATA_READER: frozenset({VIEW}),
      Role.GRID_WORKER: frozenset({VIEW, CHANGE}), Role.COMMUNITY_WORKER: frozenset({VIEW, CHANGE})},
 )
-register("audit", _grant([Role.SYS_ADMIN], [VIEW]))
+register("audit", _grant([Role.AUDIT_ADMIN], [VIEW]))
 
 
 class PostLike(Protocol):

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from gongzhi.core.admin_audit import AuditedAdmin, ReadOnlyAdmin
+from gongzhi.core.audit import visible_events
 from gongzhi.core.models import AuditEvent, CalendarDay
 
 
@@ -12,6 +14,9 @@ class CalendarDayAdmin(AuditedAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
+    access_resource = "audit"
     list_display = ("id", "at", "actor_name", "action", "object_repr", "ip")
     list_filter = ("action",)
 
+    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+        return visible_events(request.user)

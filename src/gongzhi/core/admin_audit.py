@@ -1,4 +1,6 @@
-"""Configuration changes made in the Django admin go to the audit trail like any other change."""
+"""The Django admin under the platform's rules: a model shows only to holders of a post with
+rights on its resource (``core.access``; the superuser flag grants nothing here — 三员分立),
+and every change made in it goes to the audit trail like any other change."""
 
 from __future__ import annotations
 
@@ -8,10 +10,51 @@ from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 
-from gongzhi.core import audit
+from gongzhi.core import access, audit
 
 
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+def _may(request: HttpRequest, action: str, resource: str) -> bool:
+    return bool(access.scope_roots(request.user, action, resource))
+
+
+class PostGatedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Viewing needs VIEW on ``access_resource``, adding/changing/deleting needs CHANGE."""
+
+    access_resource = "config"
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return _may(request, access.VIEW, self.access_resource)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may(request, access.VIEW, self.access_resource)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _may(request, access.CHANGE, self.access_resource)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may(request, access.CHANGE, self.access_resource)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may(request, access.CHANGE, self.access_resource)
+
+
+class PostGatedInline(admin.TabularInline):  # type: ignore[type-arg]
+    access_resource = "config"
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may(request, access.VIEW, self.access_resource)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may(request, access.CHANGE, self.access_resource)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may(request, access.CHANGE, self.access_resource)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return _may(request, access.CHANGE, self.access_resource)
+
+
+class AuditedAdmin(PostGatedAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         audit.record("admin.change" if change else "admin.add", actor=request.user, obj=obj,
@@ -36,7 +79,17 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         super().delete_queryset(request, queryset)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ScopedAdmin(AuditedAdmin):
+    """Rows tied to an area: only those inside the user's posts for ``access_resource``."""
+
+    scope_field = "area_path"
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
+        return access.restrict(super().get_queryset(request), request.user, access.VIEW, self.access_resource,
+                               self.scope_field)
+
+
+class ReadOnlyAdmin(PostGatedAdmin):
     """For records that change only through their own services (audit events, cases)."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

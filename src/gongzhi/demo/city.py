@@ -63,6 +63,8 @@ class DemoLogin:
 
 DEMO_LOGINS = [
     DemoLogin("admin", "系统管理员", Role.SYS_ADMIN, CITY, "center-4301"),
+    DemoLogin("security", "安全管理员", Role.SECURITY_ADMIN, CITY, "center-4301"),
+    DemoLogin("auditor", "审计管理员", Role.AUDIT_ADMIN, CITY, "center-4301"),
     DemoLogin("leader", "孙立新", Role.LEADER, CITY, "center-4301"),
     DemoLogin("yuelu_leader", "黄卫东", Role.LEADER, "430104", "center-430104"),
     DemoLogin("yuelu_chief", "周敏", Role.CENTER_DUTY_CHIEF, "430104", "center-430104"),
@@ -269,7 +271,8 @@ def build_users() -> None:
     units = {u.code: u for u in Unit.objects.filter(code__in=[d.unit_code for d in DEMO_LOGINS])}
     for i, d in enumerate(DEMO_LOGINS):
         user = User(username=d.username, full_name=d.full_name, phone=f"1390731{i:04d}")
-        user.is_staff = user.is_superuser = d.role == Role.SYS_ADMIN
+        # The admin site is for the configuring posts; what each sees there comes from the post (三员分立).
+        user.is_staff = d.role in (Role.SYS_ADMIN, Role.SECURITY_ADMIN)
         user.set_password(DEMO_PASSWORD)
         user.must_change_password = not settings.DEMO_MODE  # a shared seeded password
         save_new_user(user)

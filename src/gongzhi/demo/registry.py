@@ -117,7 +117,7 @@ def _tags(people: list[Person], households: list[Household], rng: random.Random,
 
     def tag(p: Person, code: str, values: dict[str, object], since: date | None = None) -> None:
         out.append(PersonTag(person=p, tag_type=types[code], values=encode_values(values), since=since,
-                             area_path=p.area_path))
+                             area_path=p.area_path, purpose=types[code].purpose, legal_basis=types[code].legal_basis))
 
     for p in people:
         age = _age(p, today)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from gongzhi.core import access
+from gongzhi.core.api_common import errors
 from gongzhi.insight import routing, store
 from gongzhi.insight.models import TextModel
 from gongzhi.insight.services import visible_hot_spots
@@ -45,7 +46,7 @@ class SuggestOut(Schema):
     alternatives: list[Choice]
 
 
-@router.post("/insight/suggest", response=SuggestOut)
+@router.post("/insight/suggest", response={200: SuggestOut, **errors(400, 413, 422)})
 def suggest(request: HttpRequest, payload: SuggestIn) -> dict[str, Any]:
     """The category and unit proposed for a message; `shown` is false when the model is unsure."""
     user = request.auth  # type: ignore[attr-defined]
@@ -67,7 +68,7 @@ class HotspotOut(Schema):
     cases: list[str]
 
 
-@router.get("/insight/hotspots", response=list[HotspotOut])
+@router.get("/insight/hotspots", response={200: list[HotspotOut], **errors(400, 422)})
 def hotspots(request: HttpRequest, area: str,
              days: int = Query(30, ge=1, le=366)) -> list[dict[str, Any]]:  # type: ignore[type-arg]
     """Groups of messages about the same problem in ``area`` over the last ``days``, hottest first."""
@@ -85,7 +86,7 @@ class ModelOut(Schema):
     created_at: datetime
 
 
-@router.get("/insight/models", response=list[ModelOut])
+@router.get("/insight/models", response={200: list[ModelOut], **errors()})
 def models(request: HttpRequest) -> list[TextModel]:
     if not access.scope_roots(request.auth, access.VIEW, "classifier"):  # type: ignore[attr-defined]
         raise PermissionDenied("您的岗位不能查看分类模型")

@@ -12,6 +12,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -132,4 +133,9 @@ def alert_handled(request: HttpRequest, pk: int) -> HttpResponse:
     audit.record("insight.alert_handled", actor=request.user, area_path=alert.area_path,
                  data={"alert": alert.pk, "title": alert.title})
     messages.success(request, _("已标记为处理：%(t)s") % {"t": alert.title})
-    return redirect(f"{request.POST.get('next') or '/insight/hotspots/'}")
+    # Back to the page the form was on, and only to a page of this site.
+    back = request.POST.get("next", "")
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "/insight/hotspots/"
+    return redirect(back)

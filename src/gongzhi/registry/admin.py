@@ -8,11 +8,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db import models
 from django.http import HttpRequest
 
-from gongzhi.core import access
-from gongzhi.core.admin_audit import AuditedAdmin
+from gongzhi.core.admin_audit import AuditedAdmin, ScopedAdmin
 from gongzhi.registry.models import (
     Building,
     House,
@@ -26,7 +24,8 @@ from gongzhi.registry.tags import TagValueError, check_tag_fields
 
 
 @admin.register(Building)
-class BuildingAdmin(AuditedAdmin):
+class BuildingAdmin(ScopedAdmin):
+    access_resource = "building"
     list_display = ("name", "address", "grid", "floors")
     search_fields = ("name", "address")
     raw_id_fields = ("grid",)
@@ -52,12 +51,11 @@ class TagTypeAdmin(AuditedAdmin):
     search_fields = ("name", "code")
 
 
-class ScopedReadOnlyAdmin(AuditedAdmin):
+class ScopedReadOnlyAdmin(ScopedAdmin):
     """Registry rows in the admin: only those the staff user's posts may view, never edited
     here (the services keep hashes, residences and the audit right), masked values only."""
 
-    def get_queryset(self, request: HttpRequest) -> models.QuerySet[Any]:
-        return access.restrict(super().get_queryset(request), request.user, access.VIEW, "registry")
+    access_resource = "registry"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -10,8 +10,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from gongzhi.core.api_common import Pages, errors
 from gongzhi.core.middleware import api_caller
 from gongzhi.registry import selectors
 from gongzhi.registry.forms import PeopleFilterForm
@@ -92,9 +93,9 @@ def _filters(request: HttpRequest, query: PeopleQuery) -> tuple[str, selectors.P
     return area.path, form.people_filter()
 
 
-@router.get("/registry/people", response=list[PersonOut],
+@router.get("/registry/people", response={200: list[PersonOut], **errors(400, 404, 422)},
             summary="People the caller may see (masked), filtered like the people list page")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_people(request: HttpRequest, query: PeopleQuery = Query(...)) -> Any:  # type: ignore[type-arg]  # noqa: B008
     area_path, f = _filters(request, query)
     today = timezone.localdate()
@@ -118,7 +119,7 @@ class _Rows:
         return [person_out(p, self.today) for p in self.qs[s]]
 
 
-@router.get("/registry/people/{person_id}", response=PersonDetailOut, summary="One person's card (masked)")
+@router.get("/registry/people/{person_id}", response={200: PersonDetailOut, **errors(404, 422)}, summary="One person's card (masked)")
 def get_person(request: HttpRequest, person_id: int) -> dict[str, Any]:
     user = api_caller(request)
     p = selectors.access_person(user, person_id)

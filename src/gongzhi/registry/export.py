@@ -8,17 +8,16 @@ memory; rows are read from the database in chunks.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
 
-import xlsxwriter
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.utils import timezone
 
 from gongzhi.core import access, audit
+from gongzhi.core.xlsx import write_xlsx
 from gongzhi.registry import selectors
 from gongzhi.registry.models import House, Residence, ResidenceRole
 from gongzhi.registry.services import check_reason
@@ -104,26 +103,6 @@ class Export:
     file: IO[bytes]
     rows: int
     filename: str
-
-
-def write_xlsx(sheet_name: str, rows: Iterator[list[Any]]) -> tuple[IO[bytes], int]:
-    """Rows into a temporary xlsx file (header first); returns the file at offset 0 and the data rows."""
-    out = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it after streaming)
-    book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_numbers": False,
-                                     "strings_to_formulas": False, "strings_to_urls": False})
-    sheet = book.add_worksheet(sheet_name[:31])
-    bold = book.add_format({"bold": True})
-    n = -1
-    for n, row in enumerate(rows):
-        # write_string keeps ID numbers and phones as text: a numeric cell would lose digits.
-        for col, value in enumerate(row):
-            if isinstance(value, str):
-                sheet.write_string(n, col, value, bold if n == 0 else None)
-            else:
-                sheet.write(n, col, value)
-    book.close()
-    out.seek(0)
-    return out, max(n, 0)
 
 
 def do_export(user: Any, kind: str, area_path: str, filters: dict[str, Any], *, unmasked: bool = False,

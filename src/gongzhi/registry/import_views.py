@@ -58,6 +58,8 @@ def upload(request: HttpRequest) -> HttpResponse:
         error = _("请选择台账类型。")
     elif file is None:
         error = _("请选择要上传的文件。")
+    elif not file.size:
+        error = _("文件是空的（0 字节）：请选择要导入的台账文件。")
     elif file.size is not None and file.size > MAX_UPLOAD_BYTES:
         error = _("文件太大（%(size)d MB），上限为 %(max)d MB；请拆分后上传。") % {
             "size": file.size // 2**20, "max": MAX_UPLOAD_BYTES // 2**20}

@@ -19,11 +19,13 @@ import codecs
 import csv
 import logging
 import multiprocessing
+import os
 import pickle
 import re
 import tempfile
 import threading
 import unicodedata
+import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,9 +37,10 @@ from typing import IO, Any
 
 import python_calamine
 import xlsxwriter
-from cryptography.fernet import Fernet
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, connections, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from gongzhi.areas.models import Area, Level
 from gongzhi.core import access, audit
@@ -66,7 +69,7 @@ from gongzhi.registry.models import (
 )
 from gongzhi.registry.services import PersonFields, RegistryInputError, check_person, choice_value
 from gongzhi.registry.tags import TagValueError, check_tag_values, encode_values
-from gongzhi.registry.xlsx_rows import XlsxBook, XlsxReadError
+from gongzhi.registry.xlsx_rows import XlsxBook, XlsxReadError, XlsxTooLargeError, check_zip_sizes
 
 BATCH_SIZE = 2000
 IMPORT_CACHE_KIB = -1_048_576  # SQLite's negative cache_size is in KiB: 1 GiB while an import writes
@@ -153,6 +156,8 @@ class LedgerFile:
         suffix = self.path.suffix.lower()
         if suffix not in ACCEPTED_SUFFIXES:
             raise ImportFileError(f"不支持的文件格式「{suffix or '无扩展名'}」：请上传 xlsx、xls 或 csv 文件")
+        if self.path.is_file() and self.path.stat().st_size == 0:
+            raise ImportFileError(_("文件是空的（0 字节）：请选择要导入的台账文件。"))
         self.is_csv = suffix == ".csv"
         self._sheet: python_calamine.CalamineSheet | None = None
         self._book: XlsxBook | None = None
@@ -163,17 +168,24 @@ class LedgerFile:
             # Streamed: python-calamine would hold the whole sheet in memory (1.5 GB for 1 M rows).
             try:
                 self._book = XlsxBook(str(self.path))
+            except XlsxTooLargeError as exc:
+                raise too_large(exc) from None
             except XlsxReadError as exc:
                 raise ImportFileError(f"文件已损坏或不是 Excel 文件，无法读取（{exc}）") from None
             if not self._book.sheet_names:
                 raise ImportFileError("文件中没有工作表")
         else:
             try:
+                if zipfile.is_zipfile(self.path):  # .xlsb, .ods: calamine holds the whole sheet in memory
+                    with zipfile.ZipFile(self.path) as z:
+                        check_zip_sizes(z)
                 book = python_calamine.CalamineWorkbook.from_path(str(self.path))
                 if not book.sheet_names:
                     raise ImportFileError("文件中没有工作表")
                 self._sheet = book.get_sheet_by_index(0)
-            except python_calamine.CalamineError as exc:
+            except XlsxTooLargeError as exc:
+                raise too_large(exc) from None
+            except (python_calamine.CalamineError, zipfile.BadZipFile) as exc:
                 raise ImportFileError(f"文件已损坏或不是 Excel 文件，无法读取（{exc}）") from None
         self.header_row, self.headers = self._find_headers()
 
@@ -182,6 +194,8 @@ class LedgerFile:
             try:
                 for i, row in enumerate(self._book.rows(0)):
                     yield i + 1, row
+            except XlsxTooLargeError as exc:
+                raise too_large(exc) from None
             except XlsxReadError as exc:
                 raise ImportFileError(f"文件已损坏，无法读取（{exc}）") from None
             return
@@ -239,6 +253,10 @@ class LedgerFile:
         for number, row in self._raw_rows():
             if number > self.header_row and not _empty(row):
                 yield number, row
+
+
+def too_large(exc: XlsxTooLargeError) -> ImportFileError:
+    return ImportFileError(_("文件过大，无法读取：%(detail)s。请检查文件，或拆分后上传。") % {"detail": exc})
 
 
 def _detect_encoding(path: Path) -> str:
@@ -339,13 +357,20 @@ def float_value(field: str, value: Any, low: float, high: float) -> float | None
     return number
 
 
+def limited(field: str, raw: str, limit: int) -> str:
+    """A cell for a column of ``limit`` characters: a longer one is refused, never cut short."""
+    if len(raw) > limit:
+        raise RowError(field, _("不能超过 %(limit)d 个字，实为 %(n)d 个字") % {"limit": limit, "n": len(raw)}, raw)
+    return raw
+
+
 def room_text(value: Any) -> str:
-    return text(value).removesuffix("室")[:20]
+    return limited("room", text(value).removesuffix("室"), 20)
 
 
 def unit_text(value: Any) -> str:
     raw = text(value)
-    return (raw.removesuffix("单元") or raw)[:20]
+    return limited("unit_no", raw.removesuffix("单元") or raw, 20)
 
 
 def phone_value(field: str, value: Any) -> str:
@@ -582,6 +607,7 @@ def _person_fields(cells: dict[str, Any], today: date) -> PersonFields:
 
 
 PERSON_PURPOSE = Person._meta.get_field("purpose").get_default()
+PERSON_BASIS = Person._meta.get_field("legal_basis").get_default()
 
 
 def _db_values(model: type[models.Model], names: list[str]) -> tuple[list[str], list[Callable[[Any], Any]]]:
@@ -665,7 +691,7 @@ class PeopleHandler(Handler):
             except TagValueError as exc:
                 raise RowError("tags", f"「{tt.name}」有必填字段（{exc.field}），请用重点人群名单导入", name) from None
             tags.append(tt.pk)
-        household = text(cells.get("household_number"))[:30]
+        household = limited("household_number", text(cells.get("household_number")), 30)
         if not fields.id_number_hash:
             raise RowError("id_number", "身份证号不能为空 (required)", "")
         return Record(row, fields.id_number_hash, {
@@ -706,8 +732,8 @@ class PeopleHandler(Handler):
                 values["id"] = pk
                 updates[tuple(upd)].append(values)
         if inserts:
-            raw_insert(Person, [*inserts[0].keys(), "left_at", "purpose"],
-                       [[*v.values(), None, PERSON_PURPOSE] for v in inserts])
+            raw_insert(Person, [*inserts[0].keys(), "left_at", "purpose", "legal_basis", "anonymised_at"],
+                       [[*v.values(), None, PERSON_PURPOSE, PERSON_BASIS, None] for v in inserts])
         for names, rows in updates.items():
             raw_update(Person, list(names), rows)
         ids = {str(h): pk for h, pk in Person.objects.filter(id_number_hash__in=[r.key for r in records])
@@ -724,7 +750,11 @@ class PeopleHandler(Handler):
                 moved[r.data["grid"].path].append(pk)
         for path, pks in moved.items():
             PersonTag.objects.filter(person_id__in=pks).update(area_path=path)
-        tags = [PersonTag(person_id=ids[r.key], tag_type_id=t, values="", area_path=r.data["grid"].path)
+        wanted = {t for r in records for t in r.data["tags"]}
+        basis = ({pk: (p, b) for pk, p, b in TagType.objects.filter(pk__in=wanted).values_list("pk", "purpose", "legal_basis")}
+                 if wanted else {})
+        tags = [PersonTag(person_id=ids[r.key], tag_type_id=t, values="", area_path=r.data["grid"].path,
+                          purpose=basis[t][0], legal_basis=basis[t][1])
                 for r in records for t in r.data["tags"]]
         if tags:
             PersonTag.objects.bulk_create(tags, ignore_conflicts=True)
@@ -891,12 +921,13 @@ class OrganisationsHandler(Handler):
         raw_code = text(cells.get("credit_code"))
         code = check_credit_code(raw_code) if raw_code else ""
         kind = cached_choice("kind", text(cells.get("kind")), OrgKind, OrgKind.COMPANY)
-        address = text(cells.get("address"))[:200]
+        address = limited("address", text(cells.get("address")), 200)
         grid = self.lookups.grid(cells.get("grid"))
         phone = phone_value("contact_phone", cells.get("contact_phone"))
         key = org_key(code, name, address)
         return Record(row, key, {"name": name, "kind": kind, "code": code, "address": address, "grid": grid,
-                                 "contact_name": text(cells.get("contact_name"))[:60], "phone": phone})
+                                 "contact_name": limited("contact_name", text(cells.get("contact_name")), 60),
+                                 "phone": phone})
 
     def write_batch(self, records: list[Record]) -> int:
         now = timezone.now()
@@ -959,7 +990,8 @@ class TagsHandler(Handler):
 
     def write_batch(self, records: list[Record]) -> int:
         objs = [PersonTag(person_id=r.data["person"][0], tag_type_id=r.data["tag_type"].pk, values=r.data["values"],
-                          since=r.data["since"], area_path=r.data["person"][1]) for r in records]
+                          since=r.data["since"], area_path=r.data["person"][1], purpose=r.data["tag_type"].purpose,
+                          legal_basis=r.data["tag_type"].legal_basis) for r in records]
         fields = ["values", "area_path"] + (["since"] if "since" in self.mapped else [])
         PersonTag.objects.bulk_create(objs, update_conflicts=True, unique_fields=["person", "tag_type"],
                                       update_fields=fields)
@@ -1026,7 +1058,9 @@ class ReportWriter:
         if self.path:
             if self._book is None:
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-                self._book = xlsxwriter.Workbook(self.path, {"constant_memory": True})
+                # The report repeats what the ledger said: text stays text, never a formula or a link.
+                self._book = xlsxwriter.Workbook(self.path, {"constant_memory": True, "strings_to_formulas": False,
+                                                             "strings_to_urls": False})
                 self._sheet = self._book.add_worksheet("错误报告")
                 self._sheet.write_row(0, 0, ["行号", "列", "值", "问题"])
                 self._sheet.set_column(0, 0, 8)
@@ -1050,7 +1084,7 @@ class Spill:
 
     def __init__(self) -> None:
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="gongzhi-import-")  # noqa: SIM115 (closed in __exit__)
-        self._fernet = Fernet(Fernet.generate_key())
+        self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
 
     def __enter__(self) -> Spill:
         return self
@@ -1059,14 +1093,16 @@ class Spill:
         self._file.close()
 
     def put(self, records: list[Record]) -> None:
-        token = self._fernet.encrypt(pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+        nonce = os.urandom(12)
+        token = nonce + self._aead.encrypt(nonce, pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL), None)
         self._file.write(len(token).to_bytes(8, "big") + token)
 
     def batches(self) -> Iterator[list[Record]]:
         self._file.seek(0)
         while size := self._file.read(8):
             token = self._file.read(int.from_bytes(size, "big"))
-            yield pickle.loads(self._fernet.decrypt(token))  # noqa: S301 (our own file, authenticated by the key)
+            plain = self._aead.decrypt(token[:12], token[12:], None)  # authenticated: our own file, our key
+            yield pickle.loads(plain)  # noqa: S301
 
 
 # Rows can be checked in forked processes (the CLI's --workers) for these ledgers: their checks

@@ -140,6 +140,15 @@ class Gender(models.TextChoices):
     FEMALE = "F", _("女")
 
 
+class LegalBasis(models.TextChoices):
+    """个人信息保护法 §13: the ground on which personal information is processed."""
+
+    DUTY = "duty", _("履行法定职责")
+    CONSENT = "consent", _("个人同意")
+    EMERGENCY = "emergency", _("应对突发公共卫生事件或紧急情况")
+    OTHER_LAW = "other_law", _("法律、行政法规规定的其他情形")
+
+
 class Person(GridScoped):
     """A person (人) known in a grid: where they actually live is their grid; their 户籍 may be
     elsewhere. Gender and birth date come from the ID number when there is one."""
@@ -163,6 +172,10 @@ class Person(GridScoped):
     left_at = models.DateField(_("迁出日期"), null=True, blank=True)
     # Why this data is held (个人信息保护法 §17): recorded with the row, shown on the card.
     purpose = models.CharField(_("收集目的"), max_length=120, blank=True, default="基层治理实有人口登记")
+    legal_basis = models.CharField(_("处理依据"), max_length=12, choices=LegalBasis.choices, default=LegalBasis.DUTY)
+    # Set when the retention period ended or the person asked to be deleted after leaving: the row
+    # stays (cases keep their links) but nothing in it identifies anyone any more.
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("人员")
@@ -250,7 +263,8 @@ class Organisation(GridScoped):
 
 def org_key(credit_code: str, name: str, address: str) -> str:
     """An organisation is the same one again by its credit code, else by name + address."""
-    return f"uscc:{credit_code.upper()}" if credit_code else "na:" + address_key(name, "@", address)
+    # Cut to the column (250): a 120-character name and a 200-character address would not fit.
+    return f"uscc:{credit_code.upper()}" if credit_code else ("na:" + address_key(name, "@", address))[:250]
 
 
 class TagType(models.Model):
@@ -264,6 +278,9 @@ class TagType(models.Model):
     name = models.CharField(_("名称"), max_length=40)
     fields: models.JSONField[Any] = models.JSONField(_("字段"), default=list, blank=True)
     sensitive = models.BooleanField(_("敏感（健康、残疾等）"), default=False)
+    # What a person's membership is recorded for; copied onto each tag when it is collected.
+    purpose = models.CharField(_("收集目的"), max_length=120, blank=True, default="重点人群服务管理")
+    legal_basis = models.CharField(_("处理依据"), max_length=12, choices=LegalBasis.choices, default=LegalBasis.DUTY)
     is_active = models.BooleanField(_("启用"), default=True)
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -285,6 +302,10 @@ class PersonTag(models.Model):
                                  verbose_name=_("重点人群类别"))
     values = EncryptedField(_("字段值"), kind="text", blank=True, default="")
     since = models.DateField(_("起始日期"), null=True, blank=True)
+    # Key groups are often sensitive personal information (个人信息保护法 §28): why and on what
+    # ground each was recorded is kept with it.
+    purpose = models.CharField(_("收集目的"), max_length=120, blank=True, default="")
+    legal_basis = models.CharField(_("处理依据"), max_length=12, choices=LegalBasis.choices, default=LegalBasis.DUTY)
     area_path = models.CharField(max_length=18, db_index=True, editable=False)
 
     class Meta:

@@ -109,12 +109,14 @@ def check_person(
         raise RegistryInputError("birth_date", "出生日期与身份证号不符")
     if len(registered_address or "") > 200:
         raise RegistryInputError("registered_address", "户籍地址不能超过 200 个字")
+    if len((ethnicity or "").strip()) > 20:
+        raise RegistryInputError("ethnicity", _("民族不能超过 20 个字"))
     return PersonFields(
         name=name, id_number=number, id_number_hash=hash_field_value("id_number", number) or None,
         phone=clean_phone, phone_hash=hash_field_value("phone", clean_phone),
         gender=derived_gender or gender, birth_date=derived_birth or birth_date,
         residency=choice_value("residency", residency, ResidencyKind, ResidencyKind.REGISTERED),
-        relation=choice_value("relation", relation, Relation), ethnicity=(ethnicity or "").strip()[:20],
+        relation=choice_value("relation", relation, Relation), ethnicity=(ethnicity or "").strip(),
         registered_address=(registered_address or "").strip(),
     )
 
@@ -180,7 +182,9 @@ def do_set_tag(user: Any, person: Person, tag_type: TagType, raw: dict[str, Any]
         raise RegistryInputError("tag", f"「{tag_type.name}」已停用")
     values = check_tag_values(tag_type, raw)
     tag, _created = PersonTag.objects.update_or_create(
-        person=person, tag_type=tag_type, defaults={"values": encode_values(values), "since": since})
+        person=person, tag_type=tag_type, defaults={"values": encode_values(values), "since": since},
+        create_defaults={"values": encode_values(values), "since": since, "purpose": tag_type.purpose,
+                         "legal_basis": tag_type.legal_basis})
     audit.record("registry.tag.set", actor=user, obj=person, data={"tag": tag_type.code})
     return tag
 

@@ -19,29 +19,29 @@ DISABILITY_KINDS = ["视力残疾", "听力残疾", "言语残疾", "肢体残�
 LEVELS = ["一级", "二级", "三级", "四级"]
 
 DEFAULT_TAG_TYPES: list[dict[str, Any]] = [
-    {"code": "living-alone-elderly", "name": "独居老人", "fields": [
+    {"code": "living-alone-elderly", "purpose": "独居老人定期走访关爱", "name": "独居老人", "fields": [
         {"name": "visit_cycle_days", "label": "走访周期（天）", "type": "int"},
         {"name": "emergency_contact", "label": "紧急联系人", "type": "text"}]},
-    {"code": "empty-nest-elderly", "name": "空巢老人", "fields": [
+    {"code": "empty-nest-elderly", "purpose": "空巢老人关爱服务", "name": "空巢老人", "fields": [
         {"name": "children_contact", "label": "子女联系方式", "type": "text"}]},
-    {"code": "disabled", "name": "残疾人", "sensitive": True, "fields": [
+    {"code": "disabled", "purpose": "残疾人帮扶与服务", "name": "残疾人", "sensitive": True, "fields": [
         {"name": "category", "label": "残疾类别", "type": "choice", "choices": DISABILITY_KINDS, "required": True},
         {"name": "level", "label": "残疾等级", "type": "choice", "choices": LEVELS, "required": True},
         {"name": "certificate", "label": "残疾证号", "type": "text"}]},
-    {"code": "dibao", "name": "低保", "sensitive": True, "fields": [
+    {"code": "dibao", "purpose": "社会救助（最低生活保障）", "name": "低保", "sensitive": True, "fields": [
         {"name": "certificate", "label": "低保证号", "type": "text"},
         {"name": "since", "label": "享受起始日期", "type": "date"}]},
-    {"code": "special-group", "name": "特殊群体", "sensitive": True, "fields": [
+    {"code": "special-group", "purpose": "特殊人群服务管理", "name": "特殊群体", "sensitive": True, "fields": [
         {"name": "kind", "label": "类别", "type": "choice", "required": True,
          "choices": ["刑满释放人员", "社区矫正人员", "严重精神障碍患者", "吸毒人员", "艾滋病危险人员"]}]},
-    {"code": "floating", "name": "流动人口", "fields": [
+    {"code": "floating", "purpose": "流动人口居住登记服务", "name": "流动人口", "fields": [
         {"name": "residence_permit", "label": "居住证号", "type": "text"},
         {"name": "arrived", "label": "来本地日期", "type": "date"}]},
-    {"code": "tenant", "name": "出租户", "fields": [
+    {"code": "tenant", "purpose": "出租房屋安全管理", "name": "出租户", "fields": [
         {"name": "landlord", "label": "房东", "type": "text"},
         {"name": "lease_until", "label": "租约到期", "type": "date"}]},
-    {"code": "veteran", "name": "退役军人", "fields": []},
-    {"code": "left-behind-child", "name": "留守儿童", "sensitive": True, "fields": [
+    {"code": "veteran", "purpose": "退役军人服务保障", "name": "退役军人", "fields": []},
+    {"code": "left-behind-child", "purpose": "留守儿童关爱保护", "name": "留守儿童", "sensitive": True, "fields": [
         {"name": "guardian", "label": "监护人", "type": "text"}]},
 ]
 
@@ -53,7 +53,7 @@ def load_default_tag_types() -> int:
         _obj, was_created = TagType.objects.get_or_create(
             code=spec["code"],
             defaults={"name": spec["name"], "fields": spec["fields"], "sensitive": spec.get("sensitive", False),
-                      "order": order},
+                      "purpose": spec["purpose"], "order": order},
         )
         created += was_created
     return created

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, include, path
 
-from gongzhi.registry import views
+from gongzhi.registry import rights_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     # 台账导入 (upload → column mapping → validation report → import); see import_views.py.
@@ -13,6 +13,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("house/<int:pk>/", views.house, name="registry-house"),
     path("person/<int:pk>/", views.person, name="registry-person"),
     path("person/<int:pk>/reveal/", views.reveal, name="registry-reveal"),
+    path("person/<int:pk>/copy/", rights_views.copy, name="registry-person-copy"),
+    path("person/<int:pk>/correct/", rights_views.correct, name="registry-person-correct"),
+    path("person/<int:pk>/delete/", rights_views.delete, name="registry-person-delete"),
     path("export/<str:kind>/", views.export, name="registry-export"),
     path("visit/", views.visit, name="registry-visit"),
     path("visit/house/<int:pk>/", views.visit_house, name="registry-visit-house"),

@@ -61,9 +61,16 @@ from types import TracebackType
 from typing import IO, Any
 from xml.parsers import expat
 
-__all__ = ["XlsxBook", "XlsxReadError", "iter_xlsx_rows", "sheet_names"]
+__all__ = ["XlsxBook", "XlsxReadError", "XlsxTooLargeError", "check_zip_sizes", "iter_xlsx_rows", "sheet_names"]
 
 CHUNK = 1 << 20  # bytes of compressed-member output read at a time
+# Zip bombs: a part that unpacks to more than this, or to more than MAX_RATIO times its packed
+# size once past RATIO_FLOOR, is refused before anything is read (ledgers pack 5–30:1; a bomb
+# about 1000:1). The zip module stops a part at its declared size, so the check holds.
+MAX_PART_BYTES = 4 << 30
+MAX_RATIO = 100
+RATIO_FLOOR = 16 << 20
+MAX_ROW_CHARS = 64 * CHUNK  # one row (or shared string) held at a time; a longer one is refused
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _WS = " \t\r\n"
 
@@ -73,6 +80,26 @@ class XlsxReadError(ValueError):
 
     def __init__(self, zh: str, en: str) -> None:
         super().__init__(f"{zh}（{en}）")
+
+
+class XlsxTooLargeError(XlsxReadError):
+    """A part that would unpack to far more than any ledger (a zip bomb), or a row too big to hold."""
+
+
+def check_zip_sizes(z: zipfile.ZipFile) -> None:
+    """Refuse a zip whose parts unpack to more than a real workbook could (see MAX_RATIO)."""
+    for info in z.infolist():
+        size, packed = info.file_size, max(info.compress_size, 1)
+        if size > MAX_PART_BYTES or (size > RATIO_FLOOR and size > MAX_RATIO * packed):
+            raise XlsxTooLargeError(
+                f"文件中的 {info.filename} 解压后有 {size // 2**20} MB（压缩后 {packed // 2**10} KB），"
+                "远超正常台账，疑似压缩炸弹",
+                f"{info.filename} unpacks to {size} bytes from {packed}: refused as a zip bomb")
+
+
+def _too_long(what: str) -> XlsxTooLargeError:
+    return XlsxTooLargeError(f"{what}超过 {MAX_ROW_CHARS // 2**20} MB，过大无法读取",
+                             f"{what} is longer than {MAX_ROW_CHARS} characters")
 
 
 def _is_ole2(source: Any) -> bool:
@@ -242,6 +269,7 @@ class XlsxBook:
                                     "an encrypted workbook or a legacy .xls file, not an xlsx zip") from None
             raise _corrupt(exc) from None
         try:
+            check_zip_sizes(self._zip)
             self._names = {n.lower(): n for n in self._zip.namelist()}
             workbook = self._workbook_path()
             root = self._xml(workbook)
@@ -491,6 +519,8 @@ def _read_shared_strings(book: XlsxBook, member: str) -> list[str]:
                 chunks.close()
                 return _expat_shared_strings(book, member)
             break
+        if len(buf) > MAX_ROW_CHARS:
+            raise _too_long("共享字符串表的开头")
     else:
         return out
     for chunk in chunks:
@@ -499,6 +529,8 @@ def _read_shared_strings(book: XlsxBook, member: str) -> list[str]:
         cut2 = buf.rfind("<si/>")
         cut = max(cut + 5 if cut >= 0 else -1, cut2 + 5 if cut2 >= 0 else -1)
         if cut < 0:
+            if len(buf) > MAX_ROW_CHARS:
+                raise _too_long("一个单元格的文字")
             continue
         if not _shared_region(buf[:cut], out):
             return _expat_shared_strings(book, member)
@@ -622,6 +654,8 @@ def _sheet_pairs(book: XlsxBook, member: str, shared: list[str]) -> Iterator[lis
                 if last > 0:
                     yield conv.region(buf[:last])
                     buf = buf[last:]
+            if len(buf) > MAX_ROW_CHARS:
+                raise _too_long("一行")
             continue
         cut += 6
         yield conv.region(buf[:cut])

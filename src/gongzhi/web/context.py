@@ -19,6 +19,8 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     roots = access.scope_roots(user, access.VIEW, "area")
     context["nav_area_roots"] = list(Area.objects.filter(path__in=roots).order_by("path"))
     context["nav_can_audit"] = bool(access.scope_roots(user, access.VIEW, "audit"))
+    context["nav_security"] = bool(access.scope_roots(user, access.VIEW, "security"))
+    context["nav_admin"] = bool(user.is_staff and access.roles_of(user) & {Role.SYS_ADMIN, Role.SECURITY_ADMIN})
     roles = access.roles_of(user)
     context["nav_cases"] = bool(roles & access.STAFF_ROLES)
     context["nav_supervision"] = bool(roles & {Role.CENTER_SUPERVISOR, Role.CENTER_DUTY_CHIEF, Role.LEADER})

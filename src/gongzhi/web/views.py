@@ -24,7 +24,10 @@ DUTIES: dict[str, Promise] = {
     Role.CENTER_SUPERVISOR: _("监督全区案件办理，核查结案，发起督办。"),
     Role.CENTER_DUTY_CHIEF: _("值班指挥：审批延期、退单和改派，处理升级的超期案件。"),
     Role.LEADER: _("查看辖区的运行态势、办理情况和考核排名。"),
-    Role.SYS_ADMIN: _("配置区域、网格、单位、用户和岗位，查看审计日志。"),
+    Role.SYS_ADMIN: _("配置区域、网格、单位、用户账号和派单目录；不授予岗位，不看审计日志和居民个人信息。"),
+    Role.SECURITY_ADMIN: _("设定安全策略，授予和收回岗位，管理接口密钥，解除登录锁定，轮换加密密钥。"),
+    Role.AUDIT_ADMIN: _("查阅、筛选和导出审计日志，校验哈希链；不能做其他任何操作。"),
+    Role.DATA_READER: _("查阅授权区域的人口台账（脱敏显示）。"),
     Role.RESIDENT: _("反映问题、查询办理进度、评价办理结果。"),
 }
 
@@ -41,6 +44,14 @@ def card_for(user: object, post: Post) -> Card:
     card = Card(post=post, duty=DUTIES[post.role])
     if post.role == Role.RESIDENT:
         card.links.append((_("查询诉求并评价"), reverse("case-track")))
+        return card
+    if post.role in access.ADMIN_ROLES:  # 三员: their own pages only, no area contents
+        if post.role == Role.SYS_ADMIN:
+            card.links.append((_("系统配置"), reverse("admin:index")))
+        if post.role == Role.SECURITY_ADMIN:
+            card.links += [(_("安全管理"), reverse("security-overview")), (_("授予或收回岗位"), reverse("admin:accounts_post_changelist"))]
+        if post.role == Role.AUDIT_ADMIN:
+            card.links.append((_("审计日志"), reverse("audit-list")))
         return card
     counts = areas.stats(post.area)
     card.stats = [(_("区/县"), counts["districts"]), (_("街道/镇"), counts["streets"]), (_("社区/村"), counts["communities"]),

@@ -22,6 +22,9 @@
   if (pointEl && mapEl && typeof L !== "undefined") {
     var p = JSON.parse(pointEl.textContent);
     var map = L.map(mapEl, { attributionControl: false }).setView([p.lat, p.lon], 16);
-    L.circleMarker([p.lat, p.lon], { radius: 8, color: "#b42318" }).bindTooltip(p.title).addTo(map);
+    // The title is what the reporter typed: shown as text (a string tooltip would be parsed as HTML).
+    var title = document.createElement("span");
+    title.textContent = p.title;
+    L.circleMarker([p.lat, p.lon], { radius: 8, color: "#b42318" }).bindTooltip(title).addTo(map);
   }
 })();

@@ -1,4 +1,5 @@
-"""`gongzhi registry import FILE --kind … --user …` and `gongzhi registry load-tags`.
+"""`gongzhi registry import FILE --kind … --user …`, `gongzhi registry load-tags` and
+`gongzhi registry retention [--dry-run]` (anonymise what is past its retention period).
 
 Exit codes: 0 imported; 1 the file cannot be read, or rows were rejected and nothing was written
 (all-or-nothing; ``--valid-rows`` writes the good ones); 2 bad arguments (unknown user, kind,
@@ -24,6 +25,7 @@ from gongzhi.registry.importing import (
     import_file,
 )
 from gongzhi.registry.ledger import LEDGERS
+from gongzhi.registry.rights import run_retention
 from gongzhi.registry.tags import load_default_tag_types
 
 PHASES = {"validate": "校验", "write": "导入"}
@@ -48,11 +50,19 @@ class Command(BaseCommand):
         imp.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1),
                          help="processes checking the rows of a large people ledger (default: the CPUs, up to 4)")
         sub.add_parser("load-tags", help="create the default key-group types (独居老人, 残疾人 …) that are missing")
+        ret = sub.add_parser("retention", help="anonymise people who left longer ago than the retention period, and "
+                                               "reporters on cases closed longer ago (the background sweep runs it daily)")
+        ret.add_argument("--dry-run", action="store_true", help="count only, change nothing")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "load-tags":
             created = load_default_tag_types()
             self.stdout.write(f"重点人群类别：新建 {created} 个")
+            return
+        if options["action"] == "retention":
+            report = run_retention(dry_run=options["dry_run"])
+            verb = "到期（未处理）" if options["dry_run"] else "已匿名化"
+            self.stdout.write(f"{verb}：人员 {report.people}，案件反映人 {report.case_reporters}")
             return
         self.handle_import(**options)
 

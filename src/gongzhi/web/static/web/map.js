@@ -9,6 +9,13 @@
   var script = document.getElementById("map-script");
   if (!el || typeof L === "undefined") { return; }
   var map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
+  // Names and addresses are what people typed: a tooltip shows them as text. (Leaflet puts a
+  // string tooltip in with innerHTML, so a name like <img onerror=…> would run.)
+  function text(s) {
+    var span = document.createElement("span");
+    span.textContent = s;
+    return span;
+  }
   var tiles = script.dataset.tiles;
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 19, attribution: script.dataset.attribution || "" }).addTo(map);
@@ -28,7 +35,7 @@
       lyr.options.className = f === self ? "area-self" : (f.properties.can_open ? "area-open" : "area-closed");
       if (f === self) { lyr.options.interactive = false; return; }
       // Few children (districts, streets): name them on the map; many: name on hover.
-      lyr.bindTooltip(f.properties.name, features.length <= 30
+      lyr.bindTooltip(text(f.properties.name), features.length <= 30
         ? { permanent: true, direction: "center", className: "area-label" }
         : { sticky: true });
       if (f.properties.url) { lyr.on("click", function () { window.location.href = f.properties.url; }); }
@@ -40,7 +47,7 @@
   layer.addTo(map);
   points.forEach(function (p) {
     L.circleMarker([p.lat, p.lon], { radius: 5, color: "#92400e", weight: 1, fillColor: "#f59e0b", fillOpacity: 0.9 })
-      .bindTooltip(p.name + " · " + p.address).addTo(map);
+      .bindTooltip(text(p.name + " · " + p.address)).addTo(map);
   });
   el.dataset.ready = String(features.length);
 })();
