@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import mul
 from zoneinfo import ZoneInfo
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -14,6 +15,10 @@ PROVINCES = frozenset(
      50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83}
 )
 _CHINA = ZoneInfo("Asia/Shanghai")
+_PHONE_NOISE = re.compile(r"[\s\-()（）]")
+_COUNTRY_CODE = re.compile(r"^(\+?86|0086)(?=1\d{10}$)")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"(0[12]\d|0[3-9]\d{2})(\d{7,8})")  # area codes 010 and 020–029: three digits, others four
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789XX")
 
 
@@ -38,7 +43,9 @@ def normalise_id_number(raw: str) -> str:
 
 
 def id_check_char(first17: str) -> str:
-    return CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    if len(first17) != len(WEIGHTS):
+        raise ValueError(f"an ID number's check character covers 17 digits, not {len(first17)}")
+    return CHECK_CHARS[sum(map(mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def check_id_number(raw: str, *, today: date | None = None) -> IdInfo:
@@ -66,12 +73,11 @@ def check_id_number(raw: str, *, today: date | None = None) -> IdInfo:
 
 def check_phone(raw: str) -> str:
     """A mainland mobile (13800138000) or landline (0731-88888888) number, normalised."""
-    compact = re.sub(r"[\s\-()（）]", "", raw.translate(_FULLWIDTH))
-    compact = re.sub(r"^(\+?86|0086)(?=1\d{10}$)", "", compact)
-    if re.fullmatch(r"1[3-9]\d{9}", compact):
+    compact = _PHONE_NOISE.sub("", raw.translate(_FULLWIDTH))
+    compact = _COUNTRY_CODE.sub("", compact)
+    if _MOBILE.fullmatch(compact):
         return compact
-    # Area codes 010 and 020–029 have three digits, all others four.
-    landline = re.fullmatch(r"(0[12]\d|0[3-9]\d{2})(\d{7,8})", compact)
+    landline = _LANDLINE.fullmatch(compact)
     if landline:
         return f"{landline.group(1)}-{landline.group(2)}"
     raise InvalidPhoneError(

@@ -118,12 +118,17 @@ def normalise(kind: str, value: str) -> str:
     return "".join(value.split())
 
 
+@lru_cache(maxsize=8)
+def _hash_key(key: str) -> bytes:
+    return key.encode()
+
+
 def blind_index(kind: str, value: str) -> str:
     key = getattr(settings, "PII_HASH_KEY", "")
     if not key:
         raise ImproperlyConfigured("No personal-data hash key: set GONGZHI_PII_HASH_KEY.")
     message = f"{kind}:{normalise(kind, value)}".encode()
-    return hmac.digest(key.encode(), message, "sha256").hex()  # one C call; same value as hmac.new
+    return hmac.digest(_hash_key(key), message, "sha256").hex()  # one C call; same value as hmac.new
 
 
 def hash_field_value(kind: str, value: str) -> str:
@@ -153,10 +158,6 @@ def mask(kind: str, value: str) -> str:
 class Sealed(str):
     """Ciphertext made ahead of the write (an import encrypts while it checks rows, in parallel):
     an EncryptedField stores it as it is instead of encrypting it again."""
-
-
-def seal(plain: str) -> Sealed | str:
-    return Sealed(encrypt(plain)) if plain else ""
 
 
 class SensitiveValue:

@@ -1,7 +1,7 @@
 """台账导入 pages: upload → column mapping → validation report → import → result.
 
 Thin views: they save the upload, call registry.importing, and render the ImportJob it updates.
-A large file is checked and written in a background thread; the page polls the job (htmx).
+A large file is checked and written in a background thread; the page polls the job's counts (htmx).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def job_page(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
+    job = importing.with_live_counts(_job(request, pk))
     return render(request, "registry/import_job.html", _job_context(job))
 
 
@@ -146,7 +146,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by htmx while the job runs; when it ends, the page reloads."""
-    job = _job(request, pk)
+    job = importing.with_live_counts(_job(request, pk))
     if job.status not in RUNNING and request.headers.get("HX-Request"):
         return HttpResponseClientRefresh()
     return render(request, "registry/import_progress.html", {"job": job, "running": job.status in RUNNING})

@@ -1,13 +1,14 @@
-"""The Excel 台账 import: read a ledger row by row, check every row, then write in batches.
+"""The Excel 台账 import: read a ledger row by row, check every row, write in batches.
 
-Two passes over the file. Pass 1 checks every row with the same checkers the pages use
-(services.check_person, choice_value, tags.check_tag_values) and keeps only what it needs to
-find duplicates (one 64-bit hash per row) and the numbers of the rejected rows; every problem
-goes to the error report as it is found. By default a file with any bad row writes nothing
-(all-or-nothing); with ``valid_rows`` pass 2 writes the good rows. Pass 2 re-reads the file and
-writes 2,000 rows per transaction with bulk upserts, so re-importing a ledger updates what it
-wrote before: people by ID hash, buildings by grid + address, houses by building + unit + room,
-organisations by credit code (or name + address), tags by person + type.
+One pass over the file, in one transaction. Every row is checked with the same checkers the
+pages use (services.check_person, choice_value, tags.check_tag_values); duplicates within the
+file are found through one 64-bit hash per row; every problem goes to the error report as it is
+found. The good rows are written 2,000 at a time as they come, with bulk upserts, so
+re-importing a ledger updates what it wrote before: people by ID hash, buildings by grid +
+address, houses by building + unit + room, organisations by credit code (or name + address),
+tags by person + type. By default a file with any bad row writes nothing (all-or-nothing: the
+writes stop at the first bad row, the rest is only checked, and the transaction is rolled
+back); with ``valid_rows`` the good rows are written. A crash half-way leaves nothing either.
 
 Bulk writes bypass ``Model.save()``, so ``area_path``, ``address_key`` and ``identity_key`` are
 set here the way the models' ``save()`` sets them.
@@ -17,27 +18,26 @@ from __future__ import annotations
 
 import codecs
 import csv
+import json
 import logging
 import multiprocessing
 import os
-import pickle
 import re
-import tempfile
 import threading
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from multiprocessing.queues import Queue
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, NamedTuple
 
 import python_calamine
 import xlsxwriter
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.db import connection, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,7 +45,7 @@ from django.utils.translation import gettext as _
 from gongzhi.areas.models import Area, Level
 from gongzhi.core import access, audit
 from gongzhi.core.idcard import InvalidPhoneError, check_phone
-from gongzhi.core.pii import EncryptedField, hash_field_value, mask, seal
+from gongzhi.core.pii import EncryptedField, Sealed, encrypt, hash_field_value, mask
 from gongzhi.registry.ledger import LEDGERS, TAG_FIELD_PREFIX, Ledger, auto_map, missing_required
 from gongzhi.registry.models import (
     Building,
@@ -310,9 +310,14 @@ def id_text(value: Any) -> str:
     return text(value)
 
 
+_DATES: dict[str, date] = {}  # date cells as text, parsed once each: a ledger repeats its dates
+
+
 def date_value(field: str, value: Any) -> date | None:
     if value is None or value == "":
         return None
+    if type(value) is str and value in _DATES:
+        return _DATES[value]
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -325,9 +330,15 @@ def date_value(field: str, value: Any) -> date | None:
         m = re.match(r"(\d{4})(\d{2})(\d{2})", raw)
     if m:
         try:
-            return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            parsed = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         except ValueError:
             pass
+        else:
+            if isinstance(value, str):
+                if len(_DATES) > 50_000:
+                    _DATES.clear()
+                _DATES[value] = parsed
+            return parsed
     raise RowError(field, f"日期格式不正确：「{raw}」，应为 YYYY-MM-DD", value)
 
 
@@ -442,6 +453,7 @@ class Lookups:
         self._buildings: dict[tuple[int, str], int] | None = None
         self._buildings_any: dict[str, list[tuple[int, int]]] = {}
         self.building_grid: dict[int, GridRef] = {}
+        self._keys: dict[str, str] = {}  # building cell → address_key: a ledger repeats its buildings
         self.tag_types: dict[str, TagType] = {}
         for tt in TagType.objects.all():
             self.tag_types[tt.name] = tt
@@ -495,7 +507,11 @@ class Lookups:
         """A building by address (or by name within the grid); without a grid the address must
         be unique across the user's area."""
         raw = text(value)
-        key = address_key(raw)
+        key = self._keys.get(raw)
+        if key is None:
+            if len(self._keys) > 100_000:  # a ledger of free-text addresses: do not grow without bound
+                self._keys.clear()
+            key = self._keys[raw] = address_key(raw)
         known = self._load_buildings()
         if grid is not None:
             pk = known.get((grid.id, key))
@@ -533,11 +549,10 @@ def tag_field_labels() -> list[str]:
 
 # --- one handler per ledger kind ------------------------------------------------------------
 
-@dataclass
-class Record:
+class Record(NamedTuple):
     row: int
     key: str
-    data: dict[str, Any]
+    data: Any  # the handler's checked values: a dict, or the people ledger's PersonRow
 
 
 class Handler:
@@ -600,8 +615,8 @@ def _person_fields(cells: dict[str, Any], today: date) -> PersonFields:
     if given and fields.gender and given != fields.gender:
         raise RowError("gender", "性别与身份证号第17位不符 (GB 11643: odd = male)", gender)
     residency = RESIDENCY_WORDS.get(residency.removesuffix("人口").removesuffix("人员"), residency)
-    return replace(
-        fields, gender=fields.gender or given,
+    return fields._replace(
+        gender=fields.gender or given,
         residency=cached_choice("residency", residency, ResidencyKind, ResidencyKind.REGISTERED),
         relation=cached_choice("relation", RELATION_WORDS.get(relation, relation), Relation))
 
@@ -610,38 +625,52 @@ PERSON_PURPOSE = Person._meta.get_field("purpose").get_default()
 PERSON_BASIS = Person._meta.get_field("legal_basis").get_default()
 
 
-def _db_values(model: type[models.Model], names: list[str]) -> tuple[list[str], list[Callable[[Any], Any]]]:
-    """Column names and per-column converters for raw executemany writes: encrypted fields
-    through the model field (each value encrypted), dates and times through the backend."""
+def _db_values(model: type[models.Model], names: list[str]) -> tuple[list[str], list[tuple[int, Callable[[Any], Any]]]]:
+    """Column names, and the converters of the columns that need one for raw executemany
+    writes: encrypted fields through the model field (each value encrypted), dates and times
+    through the backend (remembered per value: a batch shares its timestamp and many dates)."""
     columns: list[str] = []
-    prep: list[Callable[[Any], Any]] = []
+    prep: list[tuple[int, Callable[[Any], Any]]] = []
     ops = connection.ops
-    for name in names:
+    for i, name in enumerate(names):
         f = model._meta.get_field(name)
         assert isinstance(f, models.Field)
         columns.append(ops.quote_name(f.column))
         if isinstance(f, EncryptedField):
-            prep.append(f.get_prep_value)
+            prep.append((i, f.get_prep_value))
         elif isinstance(f, models.DateTimeField):
-            prep.append(ops.adapt_datetimefield_value)
+            prep.append((i, _remembered(ops.adapt_datetimefield_value)))
         elif isinstance(f, models.DateField):
-            prep.append(ops.adapt_datefield_value)
-        else:
-            prep.append(_same)
+            prep.append((i, _remembered(ops.adapt_datefield_value)))
     return columns, prep
 
 
-def _same(value: Any) -> Any:
-    return value
+def _remembered(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[Any, Any] = {}
+
+    def remembered(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            seen[value] = out = convert(value)
+            return out
+    return remembered
+
+
+def _prepared(rows: list[list[Any]], prep: list[tuple[int, Callable[[Any], Any]]]) -> list[list[Any]]:
+    for row in rows:
+        for i, p in prep:
+            row[i] = p(row[i])
+    return rows
 
 
 def raw_insert(model: type[models.Model], names: list[str], rows: list[list[Any]]) -> None:
     """INSERT many rows (COPY on PostgreSQL, one executemany on SQLite): Django's bulk_create
     compiles every value of every row through the SQL compiler, which costs more than the
-    database's work here."""
+    database's work here. The rows' lists are converted in place."""
     columns, prep = _db_values(model, names)
     table = connection.ops.quote_name(model._meta.db_table)
-    values = [[p(v) for p, v in zip(prep, row, strict=True)] for row in rows]
+    values = _prepared(rows, prep)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             # COPY: one stream for the whole batch instead of a statement per row.
@@ -653,13 +682,57 @@ def raw_insert(model: type[models.Model], names: list[str], rows: list[list[Any]
         cur.executemany(sql, values)
 
 
-def raw_update(model: type[models.Model], names: list[str], rows: list[dict[str, Any]]) -> None:
-    """UPDATE many rows by primary key in one executemany."""
+def raw_update(model: type[models.Model], names: list[str], rows: list[list[Any]]) -> None:
+    """UPDATE many rows by primary key in one executemany; each row is its values in the order
+    of ``names``, then the primary key."""
     columns, prep = _db_values(model, names)
     sets = ", ".join(f"{c} = %s" for c in columns)
     sql = f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {sets} WHERE id = %s"  # noqa: S608
     with connection.cursor() as cur:
-        cur.executemany(sql, [[p(row[n]) for p, n in zip(prep, names, strict=True)] + [row["id"]] for row in rows])
+        cur.executemany(sql, _prepared(rows, prep))
+
+
+def select_in(model: type[models.Model], columns: str, column: str, values: Collection[Any],
+              where: str = "") -> list[tuple[Any, ...]]:
+    """``SELECT columns FROM model's table WHERE column IN values [AND where]`` without the ORM's
+    work per value (a batch looks up thousands of keys): on PostgreSQL one array parameter
+    (``= ANY``: a query of thousands of placeholders costs the driver more to parse than the
+    server to run), elsewhere in chunks of placeholders the backend accepts."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    also = f" AND {where}" if where else ""
+    items = list(values)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(f"SELECT {columns} FROM {table} WHERE {column} = ANY(%s){also}", [items])  # noqa: S608
+            return cur.fetchall()
+        chunk = min(connection.features.max_query_params or 2000, 2000)
+        out: list[tuple[Any, ...]] = []
+        for i in range(0, len(items), chunk):
+            part = items[i:i + chunk]
+            cur.execute(f"SELECT {columns} FROM {table} WHERE {column} IN ({', '.join(['%s'] * len(part))}){also}",  # noqa: S608
+                        part)
+            out.extend(cur.fetchall())
+        return out
+
+
+class PersonRow(NamedTuple):
+    """A checked row of the people ledger: plain values, cheap to send back from a checker."""
+
+    fields: PersonFields
+    grid: GridRef
+    building_id: int | None
+    unit_no: str
+    room: str
+    household: str
+    since: date | None
+    tags: tuple[int, ...]
+    # Encrypted where rows are checked (in parallel with --workers), not at the write.
+    sealed_id: str
+    sealed_phone: str
+
+    @property
+    def house_key(self) -> tuple[int, str, str] | None:
+        return (self.building_id, self.unit_no, self.room) if self.building_id else None
 
 
 class PeopleHandler(Handler):
@@ -667,7 +740,7 @@ class PeopleHandler(Handler):
 
     def parse(self, row: int, cells: dict[str, Any]) -> Record:
         fields = _person_fields(cells, self.today)
-        if not fields.id_number:
+        if not fields.id_number or not fields.id_number_hash:
             raise RowError("id_number", "身份证号不能为空 (required)", "")
         grid = self.lookups.grid(cells.get("grid"))
         building_raw, room = text(cells.get("building")), room_text(cells.get("room"))
@@ -682,7 +755,7 @@ class PeopleHandler(Handler):
         if since and since > self.today:
             raise RowError("since", f"入住日期 {since} 晚于今天", cells.get("since"))
         tags: list[int] = []
-        for name in _TAG_SPLIT.split(text(cells.get("tags"))):
+        for name in _TAG_SPLIT.split(text(cells.get("tags"))) if cells.get("tags") else ():
             if not name:
                 continue
             tt = self.lookups.tag_type(name, field="tags")
@@ -692,86 +765,88 @@ class PeopleHandler(Handler):
                 raise RowError("tags", f"「{tt.name}」有必填字段（{exc.field}），请用重点人群名单导入", name) from None
             tags.append(tt.pk)
         household = limited("household_number", text(cells.get("household_number")), 30)
-        if not fields.id_number_hash:
-            raise RowError("id_number", "身份证号不能为空 (required)", "")
-        return Record(row, fields.id_number_hash, {
-            "fields": fields, "grid": grid, "building_id": building_id, "unit_no": unit_text(cells.get("unit_no")),
-            # Encrypted here, where rows are checked (in parallel with --workers), not at the write.
-            "sealed_id": seal(fields.id_number), "sealed_phone": seal(fields.phone),
-            "room": room, "household": household, "since": since, "tags": tags,
-        })
+        return Record(row, fields.id_number_hash, PersonRow(
+            fields, grid, building_id, unit_text(cells.get("unit_no")), room, household, since, tuple(tags),
+            encrypt(fields.id_number), encrypt(fields.phone) if fields.phone else ""))
 
     def write_batch(self, records: list[Record]) -> int:
         now = timezone.now()
-        houses = self._houses(records)
-        households = self._households(records, houses, now)
-        existing = {h: (pk, path) for h, pk, path in Person.objects.filter(
-            id_number_hash__in=[r.key for r in records]).order_by().values_list(
-            "id_number_hash", "id", "area_path")}
+        rows: list[PersonRow] = [r.data for r in records]
+        houses = self._houses(rows)
+        households = self._households(rows, houses, now)
+        existing = {h: (pk, path) for h, pk, path in select_in(
+            Person, "id_number_hash, id, area_path", "id_number_hash", [r.key for r in records])}
         always = ["name", "id_number", "id_number_hash", "gender", "birth_date", "grid", "area_path", "updated_at"]
         optional = {"ethnicity": "ethnicity", "residency": "residency", "registered_address": "registered_address",
                     "relation": "relation", "household_number": "household"}
-        fields = self.update_fields(always, optional)
-        inserts: list[dict[str, Any]] = []
-        updates: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        names = [*always, *(f for col, f in optional.items() if col in self.mapped)]
+        inserts: list[list[Any]] = []
+        updates: list[list[Any]] = []
+        phones: list[list[Any]] = []
         for r in records:
-            f: PersonFields = r.data["fields"]
-            grid: GridRef = r.data["grid"]
-            values = {"name": f.name, "id_number": r.data["sealed_id"], "id_number_hash": f.id_number_hash,
-                      "phone": r.data["sealed_phone"],
-                      "phone_hash": f.phone_hash, "gender": f.gender, "birth_date": f.birth_date,
-                      "ethnicity": f.ethnicity, "residency": f.residency, "registered_address": f.registered_address,
-                      "relation": f.relation, "grid": grid.id, "area_path": grid.path, "updated_at": now,
-                      "household": households[r.data["household"]] if r.data["household"] else None}
+            d: PersonRow = r.data
+            f = d.fields
+            household = households[d.household] if d.household else None
             pk = existing.get(r.key, (None, ""))[0]
             if pk is None:
-                inserts.append(values)
-            else:
-                # A blank phone cell keeps the phone on file (as services.apply_person does).
-                upd = fields + (["phone", "phone_hash"] if "phone" in self.mapped and f.phone else [])
-                values["id"] = pk
-                updates[tuple(upd)].append(values)
+                inserts.append([f.name, Sealed(d.sealed_id), f.id_number_hash, Sealed(d.sealed_phone), f.phone_hash,
+                                f.gender, f.birth_date, f.ethnicity, f.residency, f.registered_address, f.relation,
+                                d.grid.id, d.grid.path, now, household, None, PERSON_PURPOSE, PERSON_BASIS, None])
+                continue
+            values = {"name": f.name, "id_number": Sealed(d.sealed_id), "id_number_hash": f.id_number_hash,
+                      "gender": f.gender, "birth_date": f.birth_date, "ethnicity": f.ethnicity,
+                      "residency": f.residency, "registered_address": f.registered_address, "relation": f.relation,
+                      "grid": d.grid.id, "area_path": d.grid.path, "updated_at": now, "household": household}
+            updates.append([values[n] for n in names] + [pk])
+            if "phone" in self.mapped and f.phone:  # a blank phone cell keeps the phone on file
+                phones.append([Sealed(d.sealed_phone), f.phone_hash, pk])
         if inserts:
-            raw_insert(Person, [*inserts[0].keys(), "left_at", "purpose", "legal_basis", "anonymised_at"],
-                       [[*v.values(), None, PERSON_PURPOSE, PERSON_BASIS, None] for v in inserts])
-        for names, rows in updates.items():
-            raw_update(Person, list(names), rows)
-        ids = {str(h): pk for h, pk in Person.objects.filter(id_number_hash__in=[r.key for r in records])
-               .order_by().values_list("id_number_hash", "id")}
-        heads = [{"head": ids[r.key], "id": households[r.data["household"]]} for r in records
-                 if r.data["household"] and r.data["fields"].relation == Relation.SELF]
+            raw_insert(Person, ["name", "id_number", "id_number_hash", "phone", "phone_hash", "gender", "birth_date",
+                                "ethnicity", "residency", "registered_address", "relation", "grid", "area_path",
+                                "updated_at", "household", "left_at", "purpose", "legal_basis", "anonymised_at"],
+                       inserts)
+        if updates:
+            raw_update(Person, names, updates)
+        if phones:
+            raw_update(Person, ["phone", "phone_hash"], phones)
+        ids = {h: pk for h, (pk, _path) in existing.items()}
+        if inserts:
+            ids.update(select_in(Person, "id_number_hash, id", "id_number_hash", [row[2] for row in inserts]))
+        heads = [[ids[r.key], households[r.data.household]] for r in records
+                 if r.data.household and r.data.fields.relation == Relation.SELF]
         if heads:
             raw_update(Household, ["head"], heads)
         self._residences(records, ids, houses)
         moved: dict[str, list[int]] = defaultdict(list)
         for r in records:
             pk, old_path = existing.get(r.key, (None, ""))
-            if pk and old_path != r.data["grid"].path:
-                moved[r.data["grid"].path].append(pk)
+            if pk and old_path != r.data.grid.path:
+                moved[r.data.grid.path].append(pk)
         for path, pks in moved.items():
             PersonTag.objects.filter(person_id__in=pks).update(area_path=path)
-        wanted = {t for r in records for t in r.data["tags"]}
+        wanted = {t for r in records for t in r.data.tags}
         basis = ({pk: (p, b) for pk, p, b in TagType.objects.filter(pk__in=wanted).values_list("pk", "purpose", "legal_basis")}
                  if wanted else {})
-        tags = [PersonTag(person_id=ids[r.key], tag_type_id=t, values="", area_path=r.data["grid"].path,
+        tags = [PersonTag(person_id=ids[r.key], tag_type_id=t, values="", area_path=r.data.grid.path,
                           purpose=basis[t][0], legal_basis=basis[t][1])
-                for r in records for t in r.data["tags"]]
+                for r in records for t in r.data.tags]
         if tags:
             PersonTag.objects.bulk_create(tags, ignore_conflicts=True)
         return len(records)
 
-    def _houses(self, records: list[Record]) -> dict[tuple[int, str, str], House]:
-        keys = {(r.data["building_id"], r.data["unit_no"], r.data["room"]) for r in records if r.data["building_id"]}
+    def _houses(self, rows: list[PersonRow]) -> dict[tuple[int, str, str], tuple[int, str]]:
+        """(building, unit, room) → (house id, area path), the missing houses created."""
+        keys = {k for d in rows if (k := d.house_key) is not None}
         if not keys:
             return {}
 
-        def known() -> dict[tuple[int, str, str], House]:
-            return {(h.building_id, h.unit_no, h.room): h for h in House.objects.filter(
-                # All three columns of the (building, unit, room) index constrained, so the index is
-                # probed per combination rather than scanned through every house of each building.
+        def known() -> dict[tuple[int, str, str], tuple[int, str]]:
+            # All three columns of the (building, unit, room) index constrained, so the index is
+            # probed per combination rather than scanned through every house of each building.
+            return {(b, u, r): (pk, path) for pk, b, u, r, path in House.objects.filter(
                 building_id__in={k[0] for k in keys}, unit_no__in={k[1] for k in keys},
-                room__in={k[2] for k in keys}).order_by().only(
-                "id", "building_id", "unit_no", "room", "area_path")}
+                room__in={k[2] for k in keys}).order_by().values_list("id", "building_id", "unit_no", "room",
+                                                                      "area_path")}
         found = known()
         now = timezone.now()
         new = []
@@ -783,53 +858,52 @@ class PeopleHandler(Handler):
             found = known()
         return found
 
-    def _households(self, records: list[Record], houses: dict[tuple[int, str, str], House],
+    def _households(self, rows: list[PersonRow], houses: dict[tuple[int, str, str], tuple[int, str]],
                     now: datetime) -> dict[str, int]:
-        numbers = {r.data["household"]: r for r in records if r.data["household"]}
+        numbers = {d.household: d for d in rows if d.household}
         if not numbers:
             return {}
-        existing = {str(n): pk for n, pk in Household.objects.filter(number__in=numbers).order_by()
-                    .values_list("number", "id")}
+        existing: dict[str, int] = dict(select_in(Household, "number, id", "number", numbers))
         names = ["grid", "area_path", "house", "kind", "updated_at"]
         inserts, updates = [], []
-        for number, r in numbers.items():
-            grid: GridRef = r.data["grid"]
-            house = houses.get((r.data["building_id"], r.data["unit_no"], r.data["room"]))
-            row = {"grid": grid.id, "area_path": grid.path, "house": house.pk if house else None,
-                   "kind": r.data["fields"].residency, "updated_at": now}
+        for number, d in numbers.items():
+            key = d.house_key
+            house = houses.get(key) if key else None
+            row = [d.grid.id, d.grid.path, house[0] if house else None, d.fields.residency, now]
             if number in existing:
-                updates.append({**row, "id": existing[number]})
+                updates.append([*row, existing[number]])
             else:
-                inserts.append([*row.values(), number])
+                inserts.append([*row, number])
         if updates:
             raw_update(Household, names, updates)
         if inserts:
             raw_insert(Household, [*names, "number"], inserts)
-            existing = {str(n): pk for n, pk in Household.objects.filter(number__in=numbers).order_by()
-                        .values_list("number", "id")}
+            existing.update(select_in(Household, "number, id", "number", [row[-1] for row in inserts]))
         return existing
 
     def _residences(self, records: list[Record], ids: dict[str, int],
-                    houses: dict[tuple[int, str, str], House]) -> None:
+                    houses: dict[tuple[int, str, str], tuple[int, str]]) -> None:
         """services.move_person in bulk: a new current residence ends the previous one."""
         wanted = {}
         for r in records:
-            house = houses.get((r.data["building_id"], r.data["unit_no"], r.data["room"]))
+            key = r.data.house_key
+            house = houses.get(key) if key else None
             if house is not None:
-                wanted[ids[r.key]] = (house, r.data["since"] or self.today)
+                wanted[ids[r.key]] = (house, r.data.since or self.today)
         if not wanted:
             return
         current: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for pk, person_id, house_id in Residence.objects.filter(
-                person_id__in=wanted, role=ResidenceRole.LIVES, until__isnull=True).order_by().values_list("id", "person_id", "house_id"):
+        for pk, person_id, house_id in select_in(
+                Residence, "id, person_id, house_id", "person_id", wanted,
+                f"role = '{ResidenceRole.LIVES.value}' AND until IS NULL"):
             current[person_id].append((pk, house_id))
         ends: dict[date, list[int]] = defaultdict(list)
         new: list[list[Any]] = []
-        for person_id, (house, since) in wanted.items():
-            if any(house_id == house.pk for _pk, house_id in current[person_id]):
+        for person_id, ((house_id, house_path), since) in wanted.items():
+            if any(h == house_id for _pk, h in current[person_id]):
                 continue
             ends[since].extend(pk for pk, _h in current[person_id])
-            new.append([person_id, house.pk, ResidenceRole.LIVES.value, since, None, house.area_path])
+            new.append([person_id, house_id, ResidenceRole.LIVES.value, since, None, house_path])
         for until, pks in ends.items():
             if pks:
                 Residence.objects.filter(pk__in=pks).update(until=until)
@@ -1078,49 +1152,57 @@ class ReportWriter:
 ProgressFn = Callable[[Progress], None]
 
 
-class Spill:
-    """Pass 1's checked rows, batch by batch, in a temporary file encrypted under a key that
-    lives only in this process: the rows hold ID numbers and phones in clear."""
-
-    def __init__(self) -> None:
-        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="gongzhi-import-")  # noqa: SIM115 (closed in __exit__)
-        self._aead = AESGCM(AESGCM.generate_key(bit_length=256))
-
-    def __enter__(self) -> Spill:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._file.close()
-
-    def put(self, records: list[Record]) -> None:
-        nonce = os.urandom(12)
-        token = nonce + self._aead.encrypt(nonce, pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL), None)
-        self._file.write(len(token).to_bytes(8, "big") + token)
-
-    def batches(self) -> Iterator[list[Record]]:
-        self._file.seek(0)
-        while size := self._file.read(8):
-            token = self._file.read(int.from_bytes(size, "big"))
-            plain = self._aead.decrypt(token[:12], token[12:], None)  # authenticated: our own file, our key
-            yield pickle.loads(plain)  # noqa: S301
-
-
 # Rows can be checked in forked processes (the CLI's --workers) for these ledgers: their checks
 # read only the lookups loaded before the fork. The buildings ledger remembers rows as it goes.
 PARALLEL_KINDS = ("people",)
-_CHECKER: Handler | None = None
+QUEUED_BATCHES = 2  # per checking process: what the reader may be ahead of them (memory stays flat)
+_INHERITED: list[Any] = []
 
 
-def _check_rows(batch: list[tuple[int, dict[str, Any]]]) -> tuple[list[Record], dict[int, RowError], int]:
-    assert _CHECKER is not None, "set by _Run._batches_in_processes before the fork"
+def _forked() -> None:
+    """In a forked reader or checker: the parent's database connections set aside, untouched —
+    closing one here would end the parent's session (PostgreSQL) or its locks (SQLite) — and
+    never used (this process needs no database)."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _INHERITED.append(conn.connection)  # kept referenced: never finalised in this process
+            conn.connection = None
+
+
+def _check_rows(handler: Handler, batch: list[tuple[int, dict[str, Any]]]) -> tuple[list[Record], dict[int, RowError]]:
     records: list[Record] = []
     errors: dict[int, RowError] = {}
     for number, cells in batch:
         try:
-            records.append(_CHECKER.parse(number, cells))
+            records.append(handler.parse(number, cells))
         except RowError as exc:
             errors[number] = exc
-    return records, errors, len(batch)
+    return records, errors
+
+
+def _reader(run: _Run, tasks: Queue[Any], results: Queue[Any], checkers: int) -> None:
+    """The reading process: the file's rows in numbered batches, for the checkers."""
+    _forked()
+    try:
+        for seq, batch in enumerate(run._raw_batches()):
+            tasks.put((seq, batch))
+    except Exception as exc:  # sent to the parent, which raises it
+        results.put(("failed", exc))
+    finally:
+        for _ in range(checkers):
+            tasks.put(None)
+
+
+def _checker(handler: Handler, tasks: Queue[Any], results: Queue[Any]) -> None:
+    """A checking process: batches parsed until the reader says there are no more."""
+    _forked()
+    try:
+        while (item := tasks.get()) is not None:
+            seq, batch = item
+            results.put(("checked", seq, len(batch), *_check_rows(handler, batch)))
+    except Exception as exc:  # sent to the parent, which raises it
+        results.put(("failed", exc))
+    results.put(("done",))
 
 
 class _Run:
@@ -1156,8 +1238,9 @@ class _Run:
                 errors.update(self.handler.check_batch(batch))
                 yield [r for r in batch if r.row not in errors], errors, read
                 batch, errors = [], {}
-        errors.update(self.handler.check_batch(batch))
-        yield [r for r in batch if r.row not in errors], errors, read
+        if batch or errors:
+            errors.update(self.handler.check_batch(batch))
+            yield [r for r in batch if r.row not in errors], errors, read
 
     def _raw_batches(self) -> Iterator[list[tuple[int, dict[str, Any]]]]:
         batch: list[tuple[int, dict[str, Any]]] = []
@@ -1170,33 +1253,58 @@ class _Run:
             yield batch
 
     def _batches_in_processes(self) -> Iterator[tuple[list[Record], dict[int, RowError], int]]:
-        """The same batches, rows checked by forked processes (CPU-bound: ID checks, keyed
-        hashes) while this one reads the file; in file order. Checking needs no database: the
-        lookups are loaded first, and connections closed so no child shares one."""
-        global _CHECKER
+        """The same batches, in file order, from forked processes: one reads the file, the
+        others check rows (CPU-bound: ID checks, keyed hashes, encryption), while this one
+        writes. Checking needs no database: the lookups are loaded before the fork."""
         self.handler.lookups.warm()
-        _CHECKER = self.handler
-        connections.close_all()
-        read = 0
+        ctx = multiprocessing.get_context("fork")
+        tasks: Queue[Any] = ctx.Queue(QUEUED_BATCHES * self.workers)
+        results: Queue[Any] = ctx.Queue()
+        procs = [ctx.Process(target=_reader, args=(self, tasks, results, self.workers), daemon=True)]
+        procs += [ctx.Process(target=_checker, args=(self.handler, tasks, results), daemon=True)
+                  for _ in range(self.workers)]
+        for proc in procs:
+            proc.start()
         try:
-            with multiprocessing.get_context("fork").Pool(self.workers) as pool:
-                for records, errors, n in pool.imap(_check_rows, self._raw_batches()):
+            waiting: dict[int, tuple[list[Record], dict[int, RowError], int]] = {}
+            done = following = read = 0
+            while True:
+                if following in waiting:
+                    records, errors, n = waiting.pop(following)
+                    following += 1
                     read += n
                     errors.update(self.handler.check_batch(records))
                     yield [r for r in records if r.row not in errors], errors, read
+                    continue
+                if done == self.workers:
+                    break
+                message = results.get()
+                if message[0] == "failed":
+                    raise message[1]
+                if message[0] == "done":
+                    done += 1
+                else:
+                    _kind, seq, n, records, errors = message
+                    waiting[seq] = (records, errors, n)
+            assert not waiting, "every batch read was checked and written in order"
         finally:
-            _CHECKER = None
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
+                proc.join()
 
-    def validate(self, report: ReportWriter, spill: Spill | None = None) -> tuple[int, int, set[int]]:
-        """Pass 1: every row checked, nothing written. Returns (total, valid, rejected rows).
-        With ``spill``, the checked rows go there batch by batch, for pass 2 to write without
-        reading and checking the file again (memory stays flat: a temporary file, not a list)."""
+    def run(self, report: ReportWriter, *, write: bool, valid_rows: bool = False) -> tuple[int, int, int, int]:
+        """One pass: every row checked and every problem reported; with ``write``, the good rows
+        of each batch written as they come (the caller holds the transaction) — until a row is
+        refused, unless ``valid_rows``: then the import is refused, and only checked from there.
+        Returns (total, valid, rejected, written)."""
         seen: dict[int, int] = {}  # hash of the row's identity → first row number
-        rejected: set[int] = set()
-        total = valid = 0
+        total = valid = rejected = written = 0
         hint = self.source.total_hint
+        phase = "write" if write else "validate"
         for records, errors, read in self._batches():
             problems: list[tuple[int, RowError]] = list(errors.items())
+            good: list[Record] = []
             for r in records:
                 h = hash(r.key)
                 first = seen.get(h)
@@ -1207,38 +1315,30 @@ class _Run:
                     problems.append((r.row, RowError(field, f"{what}与第 {first} 行重复", "")))
                 else:
                     seen[h] = r.row
-                    valid += 1
+                    good.append(r)
+            valid += len(good)
+            rejected += len(problems)
             for number, err in sorted(problems, key=lambda p: p[0]):
-                rejected.add(number)
                 report.add(number, err)
-            if spill is not None:
-                spill.put([r for r in records if r.row not in rejected])
+            if problems and not valid_rows:
+                write = False
+            if write and good:
+                written += self.handler.write_batch(good)
             total = read
             if self.progress:
-                self.progress(Progress("validate", read, hint, valid, len(rejected), 0))
-        return total, valid, rejected
-
-    def write(self, spill: Spill, total: int, valid: int, rejected: int) -> int:
-        """Pass 2: the checked rows from pass 1, one transaction per batch."""
-        written = 0
-        for records in spill.batches():
-            if records:
-                with transaction.atomic():
-                    written += self.handler.write_batch(records)
-            if self.progress:
-                self.progress(Progress("write", written, valid, valid, rejected, written))
-        return written
+                self.progress(Progress(phase, read, hint, valid, rejected, written))
+        return total, valid, rejected, written
 
 
 def validate_file(path: Path | str, kind: str, user: Any, *, mapping: dict[str, str] | None = None,
                   report_path: str = "", progress: ProgressFn | None = None, today: date | None = None) -> ImportResult:
-    """Pass 1 only: what an import of this file would reject, and why."""
+    """What an import of this file would reject, and why; nothing written."""
     source = LedgerFile(path)
     mapping = check_mapping(kind, source.headers, mapping)
     run = _Run(source, kind, user, mapping, progress, today)
     report = ReportWriter(report_path, run.handler.ledger, run.header_of)
-    total, valid, rejected = run.validate(report)
-    return ImportResult(kind=kind, total=total, valid=valid, rejected=len(rejected), problems=report.first,
+    total, valid, rejected, _written = run.run(report, write=False)
+    return ImportResult(kind=kind, total=total, valid=valid, rejected=rejected, problems=report.first,
                         report_path=report.close())
 
 
@@ -1264,21 +1364,21 @@ def _bulk_cache() -> Iterator[None]:
 def import_file(path: Path | str, kind: str, user: Any, *, mapping: dict[str, str] | None = None,
                 valid_rows: bool = False, report_path: str = "", progress: ProgressFn | None = None,
                 file_name: str = "", today: date | None = None, workers: int = 1) -> ImportResult:
-    """Check the whole file, then write it (all-or-nothing unless ``valid_rows``); one audit event.
+    """Check the whole file and write it in one transaction: all or nothing — a bad row refuses
+    the import (what was written is rolled back) unless ``valid_rows``; one audit event.
     ``workers`` > 1 checks the rows of a large people ledger in that many forked processes (the
     CLI; a web process with threads does not fork)."""
     source = LedgerFile(path)
     mapping = check_mapping(kind, source.headers, mapping)
     run = _Run(source, kind, user, mapping, progress, today, workers)
     report = ReportWriter(report_path, run.handler.ledger, run.header_of)
-    with Spill() as spill, _bulk_cache():
-        total, valid, rejected = run.validate(report, spill)
-        result = ImportResult(kind=kind, total=total, valid=valid, rejected=len(rejected), problems=report.first,
-                              report_path=report.close())
+    with _bulk_cache(), transaction.atomic():
+        total, valid, rejected, written = run.run(report, write=True, valid_rows=valid_rows)
+        result = ImportResult(kind=kind, total=total, valid=valid, rejected=rejected, written=written,
+                              problems=report.first, report_path=report.close())
         if rejected and not valid_rows:
-            result.refused = True
-        elif valid:
-            result.written = run.write(spill, total, valid, len(rejected))
+            result.refused, result.written = True, 0
+            transaction.set_rollback(True)
     audit.record("registry.import", actor=user, data={
         "kind": kind, "file": file_name or Path(path).name, "total": total, "valid": valid,
         "rejected": result.rejected, "written": result.written, "valid_rows_only": valid_rows,
@@ -1288,25 +1388,48 @@ def import_file(path: Path | str, kind: str, user: Any, *, mapping: dict[str, st
 
 # --- jobs: the page's imports, with progress in an ImportJob row ------------------------------
 
-def _job_progress(job_id: int) -> ProgressFn:
+def progress_path(job: ImportJob) -> Path:
+    return Path(f"{job.file_path}.progress.json")
+
+
+def _job_progress(job: ImportJob) -> ProgressFn:
+    """The running job's counts, for the page, in a small file beside the upload: the rows being
+    written are inside the import's transaction, where an update of the job's row would be too
+    (and on SQLite no other connection may write before it commits)."""
+    path = progress_path(job)
+    scratch = path.with_suffix(".tmp")
+
     def update(p: Progress) -> None:
-        fields: dict[str, Any] = {"processed": p.processed, "valid": p.valid, "rejected": p.rejected,
-                                  "written": p.written}
-        if p.total is not None:
-            fields["total_rows"] = p.total
-        ImportJob.objects.filter(pk=job_id).update(**fields)
+        scratch.write_text(json.dumps({"processed": p.processed, "total_rows": p.total, "valid": p.valid,
+                                       "rejected": p.rejected, "written": p.written}))
+        os.replace(scratch, path)  # the page never reads half a file
     return update
 
 
+def with_live_counts(job: ImportJob) -> ImportJob:
+    """The job as the page shows it: while it runs, the counts from its progress file."""
+    if job.status in (ImportStatus.VALIDATING, ImportStatus.IMPORTING):
+        try:
+            counts = json.loads(progress_path(job).read_text())
+        except (OSError, ValueError):
+            return job
+        for name in ("processed", "valid", "rejected", "written"):
+            setattr(job, name, int(counts.get(name) or 0))
+        if counts.get("total_rows") is not None:
+            job.total_rows = int(counts["total_rows"])
+    return job
+
+
 def run_job(job_id: int, *, write: bool) -> ImportJob:
-    """Validate (``write=False``) or import the job's file, updating the job every batch."""
+    """Validate (``write=False``) or import the job's file; the counts go to its progress file
+    every batch, and to the job when it ends."""
     job = ImportJob.objects.select_related("uploaded_by").get(pk=job_id)
     job.status = ImportStatus.IMPORTING if write else ImportStatus.VALIDATING
     job.processed = job.written = 0
     job.save(update_fields=["status", "processed", "written"])
     report = str(Path(job.file_path).with_suffix("")) + "-错误报告.xlsx"
     Path(report).unlink(missing_ok=True)
-    kwargs: dict[str, Any] = {"mapping": job.mapping, "report_path": report, "progress": _job_progress(job.pk)}
+    kwargs: dict[str, Any] = {"mapping": job.mapping, "report_path": report, "progress": _job_progress(job)}
     try:
         if write:
             result = import_file(job.file_path, job.kind, job.uploaded_by, valid_rows=job.valid_rows_only,
@@ -1314,10 +1437,12 @@ def run_job(job_id: int, *, write: bool) -> ImportJob:
         else:
             result = validate_file(job.file_path, job.kind, job.uploaded_by, **kwargs)
     except (ImportFileError, MappingError) as exc:
+        progress_path(job).unlink(missing_ok=True)
         job.status, job.message, job.finished_at = ImportStatus.FAILED, str(exc), timezone.now()
         job.save(update_fields=["status", "message", "finished_at"])
         return job
     except Exception:
+        progress_path(job).unlink(missing_ok=True)
         logger.exception("import job %s failed", job_id)
         job.status, job.message, job.finished_at = ImportStatus.FAILED, "导入时发生内部错误，已记录日志", timezone.now()
         job.save(update_fields=["status", "message", "finished_at"])
@@ -1332,6 +1457,7 @@ def run_job(job_id: int, *, write: bool) -> ImportJob:
         job.status = ImportStatus.REFUSED if result.refused else ImportStatus.DONE
         job.finished_at = timezone.now()
     job.save()
+    progress_path(job).unlink(missing_ok=True)
     return job
 
 

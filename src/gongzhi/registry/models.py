@@ -19,12 +19,14 @@ from gongzhi.areas.models import Area
 from gongzhi.cases.models import Case
 from gongzhi.core.pii import EncryptedField
 
+_ADDRESS_WIDTH = str.maketrans("０１２３４５６７８９－（）", "0123456789-()")
+
 
 def address_key(*parts: str) -> str:
     """Addresses compared without spaces and full-width/half-width noise: the import's identity
     for buildings and houses, so a re-imported ledger updates instead of duplicating."""
     text = "".join("".join(str(p).split()) for p in parts if p)
-    return text.translate(str.maketrans("０１２３４５６７８９－（）", "0123456789-()")).lower()[:250]
+    return text.translate(_ADDRESS_WIDTH).lower()[:250]
 
 
 class GridScoped(models.Model):
@@ -157,9 +159,11 @@ class Person(GridScoped):
     id_number = EncryptedField(_("身份证号"), kind="id_number", blank=True, default="")
     # NULL for a person without an ID number: a plain unique index that SQLite uses for
     # `= x` too (a partial index on != '' it would use only when a query repeats the condition).
-    id_number_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    # The hash indexes are declared in Meta: a field's own index gets a second, "_like" one on
+    # PostgreSQL, which a hash never needs and every imported person would pay for.
+    id_number_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)  # noqa: DJ001 (NULL: see above)
     phone = EncryptedField(_("联系电话"), kind="phone", blank=True, default="")
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     ethnicity = models.CharField(_("民族"), max_length=20, blank=True)
@@ -182,7 +186,9 @@ class Person(GridScoped):
         verbose_name_plural = _("人员")
         ordering = ["area_path", "name", "id"]
         # Statistics count current residents per grid (bench/registry_stats.py: 4x on a district).
-        indexes = [models.Index(fields=["area_path", "left_at"], name="person_area_left_idx")]
+        indexes = [models.Index(fields=["area_path", "left_at"], name="person_area_left_idx"),
+                   models.Index(fields=["phone_hash"], name="person_phone_hash_idx")]
+        constraints = [models.UniqueConstraint(fields=["id_number_hash"], name="person_id_number_hash_unique")]
 
     def __str__(self) -> str:
         return self.name

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -48,8 +48,7 @@ class RegistryInputError(ValueError):
         super().__init__(f"{field}: {message}")
 
 
-@dataclass(frozen=True)
-class PersonFields:
+class PersonFields(NamedTuple):
     """A person's checked fields: normalised ID and phone, with what the ID tells."""
 
     name: str
@@ -132,7 +131,7 @@ def check_grid(user: Any, grid: Area | None, action: str = access.CHANGE) -> Are
 
 
 def apply_person(person: Person, fields: PersonFields) -> Person:
-    for key, value in fields.__dict__.items():
+    for key, value in fields._asdict().items():
         if key in ("id_number", "phone") and not value and getattr(person, key):
             continue  # an update without the value keeps the one on file
         if key.endswith("_hash") and not value and getattr(person, key.removesuffix("_hash")):
