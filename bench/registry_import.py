@@ -1,6 +1,6 @@
 """Import of a generated people ledger (xlsx) through the real engine — the path
 `gongzhi registry import` takes: one pass, one transaction, rows read and checked in forked
-processes while this one writes 2,000 at a time — against just reading the same file with
+processes while this one writes 5,000 at a time — against just reading the same file with
 python-calamine row by row.
 
     .venv/bin/python bench/registry_import.py [--rows 1000000]
