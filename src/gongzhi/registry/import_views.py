@@ -25,7 +25,6 @@ from gongzhi.registry.models import ImportJob, ImportStatus
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 BACKGROUND_BYTES = 2 * 1024 * 1024  # above this, the import runs in a thread and the page polls
-RUNNING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
 
 
 def _check_may_import(request: HttpRequest) -> None:
@@ -95,7 +94,7 @@ def _job_context(job: ImportJob, **extra: object) -> dict[str, object]:
     ledger = LEDGERS[job.kind]
     choices = field_choices(ledger, _tag_labels(job.kind))
     rows = [{"index": i, "header": h, "field": job.mapping.get(h, "")} for i, h in enumerate(job.headers) if h]
-    return {"job": job, "ledger": ledger, "choices": choices, "rows": rows, "running": job.status in RUNNING,
+    return {"job": job, "ledger": ledger, "choices": choices, "rows": rows, "running": job.status in importing.RUNNING,
             "required": [c.label for c in ledger.required], **extra}
 
 
@@ -104,7 +103,7 @@ def _job_context(job: ImportJob, **extra: object) -> dict[str, object]:
 def mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the chosen mapping and check the file against it (pass 1: nothing written)."""
     job = _job(request, pk)
-    if job.status in RUNNING:
+    if job.status in importing.RUNNING:
         return redirect("registry-import-job", pk=job.pk)
     chosen = {h: request.POST.get(f"map-{i}", "") for i, h in enumerate(job.headers) if h}
     try:
@@ -136,7 +135,7 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     job = _job(request, pk)
-    if job.status not in RUNNING:
+    if job.status not in importing.RUNNING:
         job.status = ImportStatus.CANCELLED
         job.save(update_fields=["status"])
         Path(job.file_path).unlink(missing_ok=True)
@@ -147,9 +146,9 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by htmx while the job runs; when it ends, the page reloads."""
     job = importing.with_live_counts(_job(request, pk))
-    if job.status not in RUNNING and request.headers.get("HX-Request"):
+    if job.status not in importing.RUNNING and request.headers.get("HX-Request"):
         return HttpResponseClientRefresh()
-    return render(request, "registry/import_progress.html", {"job": job, "running": job.status in RUNNING})
+    return render(request, "registry/import_progress.html", {"job": job, "running": job.status in importing.RUNNING})
 
 
 @login_required

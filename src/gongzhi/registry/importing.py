@@ -780,7 +780,7 @@ class PeopleHandler(Handler):
         always = ["name", "id_number", "id_number_hash", "gender", "birth_date", "grid", "area_path", "updated_at"]
         optional = {"ethnicity": "ethnicity", "residency": "residency", "registered_address": "registered_address",
                     "relation": "relation", "household_number": "household"}
-        names = [*always, *(f for col, f in optional.items() if col in self.mapped)]
+        names = self.update_fields(always, optional)
         inserts: list[list[Any]] = []
         updates: list[list[Any]] = []
         phones: list[list[Any]] = []
@@ -1222,26 +1222,15 @@ class _Run:
 
     def _batches(self) -> Iterator[tuple[list[Record], dict[int, RowError], int]]:
         """Parsed rows in batches with the errors found, and how many rows were read so far."""
-        if self.workers > 1 and self.kind in PARALLEL_KINDS and (self.source.total_hint or 0) >= 2 * BATCH_SIZE \
-                and "fork" in multiprocessing.get_all_start_methods():
-            yield from self._batches_in_processes()
-            return
-        batch: list[Record] = []
-        errors: dict[int, RowError] = {}
+        parallel = self.workers > 1 and self.kind in PARALLEL_KINDS and \
+            (self.source.total_hint or 0) >= 2 * BATCH_SIZE and "fork" in multiprocessing.get_all_start_methods()
+        checked = self._checked_in_processes() if parallel else (
+            (len(batch), *_check_rows(self.handler, batch)) for batch in self._raw_batches())
         read = 0
-        for number, row in self.source.rows():
-            read += 1
-            try:
-                batch.append(self.handler.parse(number, self.cells(row)))
-            except RowError as exc:
-                errors[number] = exc
-            if len(batch) + len(errors) >= BATCH_SIZE:
-                errors.update(self.handler.check_batch(batch))
-                yield [r for r in batch if r.row not in errors], errors, read
-                batch, errors = [], {}
-        if batch or errors:
-            errors.update(self.handler.check_batch(batch))
-            yield [r for r in batch if r.row not in errors], errors, read
+        for n, records, errors in checked:
+            read += n
+            errors.update(self.handler.check_batch(records))
+            yield [r for r in records if r.row not in errors], errors, read
 
     def _raw_batches(self) -> Iterator[list[tuple[int, dict[str, Any]]]]:
         batch: list[tuple[int, dict[str, Any]]] = []
@@ -1253,8 +1242,8 @@ class _Run:
         if batch:
             yield batch
 
-    def _batches_in_processes(self) -> Iterator[tuple[list[Record], dict[int, RowError], int]]:
-        """The same batches, in file order, from forked processes: one reads the file, the
+    def _checked_in_processes(self) -> Iterator[tuple[int, list[Record], dict[int, RowError]]]:
+        """The raw batches checked, in file order, from forked processes: one reads the file, the
         others check rows (CPU-bound: ID checks, keyed hashes, encryption), while this one
         writes. Checking needs no database: the lookups are loaded before the fork."""
         self.handler.lookups.warm()
@@ -1267,15 +1256,12 @@ class _Run:
         for proc in procs:
             proc.start()
         try:
-            waiting: dict[int, tuple[list[Record], dict[int, RowError], int]] = {}
-            done = following = read = 0
+            waiting: dict[int, tuple[int, list[Record], dict[int, RowError]]] = {}
+            done = following = 0
             while True:
                 if following in waiting:
-                    records, errors, n = waiting.pop(following)
+                    yield waiting.pop(following)
                     following += 1
-                    read += n
-                    errors.update(self.handler.check_batch(records))
-                    yield [r for r in records if r.row not in errors], errors, read
                     continue
                 if done == self.workers:
                     break
@@ -1286,7 +1272,7 @@ class _Run:
                     done += 1
                 else:
                     _kind, seq, n, records, errors = message
-                    waiting[seq] = (records, errors, n)
+                    waiting[seq] = (n, records, errors)
             assert not waiting, "every batch read was checked and written in order"
         finally:
             for proc in procs:
@@ -1407,9 +1393,12 @@ def _job_progress(job: ImportJob) -> ProgressFn:
     return update
 
 
+RUNNING = (ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+
+
 def with_live_counts(job: ImportJob) -> ImportJob:
     """The job as the page shows it: while it runs, the counts from its progress file."""
-    if job.status in (ImportStatus.VALIDATING, ImportStatus.IMPORTING):
+    if job.status in RUNNING:
         try:
             counts = json.loads(progress_path(job).read_text())
         except (OSError, ValueError):
