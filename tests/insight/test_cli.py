@@ -194,3 +194,32 @@ def test_the_installed_command_exits_2_on_a_bad_column(train_file: Path, tmp_pat
     assert "--label-column" in done.stderr
     assert "类别" in done.stderr
     assert done.stdout == ""
+
+
+def test_train_with_a_category_list_and_unlabelled_messages(train_file: Path, tmp_path: Path) -> None:
+    """Each cell of the priors' text columns is one example; the unlabelled files' texts join the
+    vocabulary; the training file's own rows without a label count as unlabelled too."""
+    taxonomy = write_xlsx(tmp_path / "分类.xlsx", ["一级分类", "二级分类", "三级分类"], [
+        ["路灯", "照明设施", "景观照明"], ["路灯", "道路照明", "照明灯具"], ["噪音", "其他", "其他"],
+        ["垃圾", "其他", "其他"]])
+    others = write_xlsx(tmp_path / "未标注.xlsx", ["留言主题", "留言详情"],
+                        [["小区停电", "昨晚停电"], ["又停电了", "整栋楼停电"], ["停电通知", "明天停电吗"]])
+    _out, err = run("train", "--file", str(train_file), *COLUMNS, "--priors", str(taxonomy),
+                   "--priors-label-column", "一级分类", "--priors-text-columns", "二级分类,三级分类",
+                   "--unlabelled", str(others))
+    assert "3 unlabelled rows read from" in err
+    row = TextModel.objects.get()
+    assert row.recipe == "ours"
+    vocabulary = store.load(row)._char.vocabulary_  # type: ignore[union-attr]
+    assert "停电" in vocabulary
+    # Four cells with 照明, so four examples: enough for min_df 3 (two joined rows would not be).
+    assert "照明" in vocabulary
+    assert "其他" not in vocabulary  # under two labels: no example
+
+
+def test_a_missing_unlabelled_file_exits_2_naming_the_option(train_file: Path, tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="--unlabelled") as exc:
+        run("train", "--file", str(train_file), *COLUMNS, "--unlabelled", str(tmp_path / "无.xlsx"))
+    assert exc.value.returncode == 2
+    assert "文件不存在" in str(exc.value)
+    assert not TextModel.objects.exists()

@@ -19,7 +19,7 @@ TEXT = ["留言主题", "留言详情"]
 MESSY_ROWS = [
     [1, "路灯\t不亮", "麓山南路的路灯\n已经一周\r\n不亮了", "路灯"],
     [2, "", "", "噪音"],  # no text: skipped
-    [3, "垃圾没人清运", "小区门口垃圾堆积", ""],  # no label: skipped
+    [3, "垃圾没人清运", "小区门口垃圾堆积", ""],  # no label: unlabelled text
     [4, "", "只有详情\t没有主题", "物业"],  # one text column is enough
     [5, "楼下广场舞太吵", None, "噪音"],
 ]
@@ -39,7 +39,8 @@ def test_xlsx_rows_become_cleaned_docs_and_labels(tmp_path: Path) -> None:
     data = from_file(f, label_column="一级分类", text_columns=TEXT)
     assert data.docs == CLEAN_DOCS
     assert data.labels == ["路灯", "物业", "噪音"]
-    assert data.skipped == 2
+    assert data.unlabelled == [("垃圾没人清运", "小区门口垃圾堆积")]
+    assert data.skipped == 1
     assert len(data) == 3
     assert data.source == str(f)
 
@@ -53,7 +54,7 @@ def test_csv_in_utf8_and_gbk(tmp_path: Path, encoding: str) -> None:
     data = from_file(f, label_column="一级分类", text_columns=TEXT)
     assert data.docs == CLEAN_DOCS
     assert data.labels == ["路灯", "物业", "噪音"]
-    assert data.skipped == 2
+    assert data.skipped == 1
 
 
 def test_a_whole_file_of_messages(tmp_path: Path) -> None:

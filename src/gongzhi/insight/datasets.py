@@ -31,7 +31,8 @@ class DatasetError(ValueError):
 class Dataset:
     docs: list[Doc] = field(default_factory=list)  # (title, body, …): the text columns, cleaned
     labels: list[str] = field(default_factory=list)
-    skipped: int = 0  # rows without text or without a label
+    unlabelled: list[Doc] = field(default_factory=list)  # rows with text but no label (vocabulary)
+    skipped: int = 0  # rows without text
     source: str = ""
 
     def __len__(self) -> int:
@@ -49,7 +50,8 @@ def _column(headers: list[str], name: str, flag: str) -> int:
 
 def from_file(path: Path | str, *, label_column: str | None, text_columns: list[str]) -> Dataset:
     """Rows of ``path`` as texts (the text columns joined) and labels (``label_column``; None
-    reads texts only). Rows without text are skipped and counted; so are unlabelled rows."""
+    reads texts only). Rows without text are skipped and counted; rows with text but no label are
+    kept apart as unlabelled text, which the recipes use for their vocabulary."""
     if not text_columns:
         raise DatasetError("--text-columns", "--text-columns: 至少给出一列，例如 留言主题,留言详情")
     try:
@@ -64,8 +66,11 @@ def from_file(path: Path | str, *, label_column: str | None, text_columns: list[
     for _number, row in source.rows():
         doc = tuple(clean(text(row[i]) if i < len(row) else "") for i in text_idx)
         label = text(row[label_idx]) if label_idx is not None and label_idx < len(row) else ""
-        if not any(doc) or (label_idx is not None and not label):
+        if not any(doc):
             data.skipped += 1
+            continue
+        if label_idx is not None and not label:
+            data.unlabelled.append(doc)
             continue
         data.docs.append(doc)
         data.labels.append(label)

@@ -22,6 +22,7 @@ from gongzhi.insight.models import ModelStatus, TextModel
 from gongzhi.insight.text import clean
 
 FOLDS = 5
+UNLABELLED_CASES = 20_000  # the platform's cases without a dispatcher's label that join the vocabulary
 
 
 @dataclass
@@ -89,7 +90,9 @@ def report(truth: Sequence[str], predicted: Sequence[str], confidence: Sequence[
 
 def cross_validate(recipe: Recipe, data: Dataset, *, folds: int = FOLDS, seed: int = 0,
                    priors: Sequence[tuple[str, str]] = (), prior_classes: bool = False) -> Report:
-    """Stratified k-fold: every text predicted by a model that did not see it."""
+    """Stratified k-fold: every text predicted by a model that did not see its label. The
+    unlabelled texts (``data.unlabelled``) join every fold's vocabulary, as they would in use;
+    a held-out text is not added to them."""
     counts = Counter(data.labels)
     usable = [i for i, y in enumerate(data.labels) if counts[y] >= 2]
     if not usable:
@@ -102,7 +105,7 @@ def cross_validate(recipe: Recipe, data: Dataset, *, folds: int = FOLDS, seed: i
     threshold = 0.0
     for train, test in StratifiedKFold(k, shuffle=True, random_state=seed).split(docs, labels):
         model = TextClassifier(recipe).fit([docs[i] for i in train], list(labels[train]), priors,
-                                           prior_classes=prior_classes)
+                                           prior_classes=prior_classes, unlabelled=data.unlabelled)
         threshold = model.threshold
         for j, p in zip(test, model.predict([docs[i] for i in test], k=1), strict=True):
             predicted[j], confidence[j] = p.label, p.confidence
@@ -116,18 +119,23 @@ def evaluate(model: TextClassifier, data: Dataset) -> Report:
 
 def platform_dataset() -> tuple[Dataset, list[tuple[str, str]]]:
     """The platform's own training set: every case with a category (chosen or confirmed by
-    whoever dispatched it), labelled by the category's code; and the catalog's names and
-    keywords as priors."""
+    whoever dispatched it), labelled by the category's code; the other cases received (the
+    latest UNLABELLED_CASES) as unlabelled text; and the catalog's names and keywords as priors."""
     from gongzhi.cases.models import Case
 
     data = Dataset(source="platform")
-    rows = (Case.objects.filter(category__isnull=False, merged_into__isnull=True)
-            .exclude(state="received").values_list("title", "description", "category__code").iterator(2000))
+    labelled = Case.objects.filter(category__isnull=False, merged_into__isnull=True).exclude(state="received")
+    rows = labelled.values_list("title", "description", "category__code").iterator(2000)
     for title, description, code in rows:
         doc = (clean(title), clean(description))
         if any(doc):
             data.docs.append(doc)
             data.labels.append(code)
+    others = Case.objects.exclude(pk__in=labelled.values("pk")).order_by("-pk")[:UNLABELLED_CASES]
+    for title, description in others.values_list("title", "description").iterator(2000):
+        doc = (clean(title), clean(description))
+        if any(doc):
+            data.unlabelled.append(doc)
     return data, catalog_priors()
 
 
@@ -153,7 +161,8 @@ def train(data: Dataset, *, recipe: str = "ours", name: str = store.INTAKE_MODEL
         raise TrainingError("--label-column", f"--label-column: 标注数据只有 {len(data)} 条，至少需要 10 条（每类至少 2 条）")
     chosen = RECIPES[recipe]
     cv = cross_validate(chosen, data, priors=priors, prior_classes=prior_classes)
-    model = TextClassifier(chosen).fit(data.docs, data.labels, priors, prior_classes=prior_classes)
+    model = TextClassifier(chosen).fit(data.docs, data.labels, priors, prior_classes=prior_classes,
+                                       unlabelled=data.unlabelled)
     return store.save(model, name=name, source=data.source, metrics=cv.as_dict(), trained_on=len(data),
                       user=user, row=row)
 

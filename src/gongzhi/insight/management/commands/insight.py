@@ -5,7 +5,9 @@
     gongzhi insight evaluate --file F --label-column COL --text-columns A,B [--model NAME]
 
 ``--model NAME`` names the stored model (default ``category``, the one intake uses when it is
-switched on); the names ``baseline`` and ``ours`` also pick that recipe. Evaluation prints
+switched on); the names ``baseline``, ``ours`` and ``ours+e5`` also pick that recipe.
+``--priors F`` adds a category list (each cell of its text columns one example of the row's
+label), ``--unlabelled F`` messages without labels for the vocabulary. Evaluation prints
 per-class F1, the confusion matrix and a last line ``macro_f1 0.xxxx``. Exit codes: 0 done,
 2 bad arguments or data (the message names the option and the rule).
 """
@@ -42,7 +44,9 @@ class Command(BaseCommand):
             p.add_argument("--model", default=DEFAULT_NAME, help="stored model name (default category)")
             p.add_argument("--priors", help="a file of label/keyword rows used as extra examples (recipe ours)")
             p.add_argument("--priors-label-column", default="")
-            p.add_argument("--priors-text-columns", default="")
+            p.add_argument("--priors-text-columns", default="", help="each cell of these columns is one example")
+            p.add_argument("--unlabelled", default="",
+                           help="comma-separated files of unlabelled messages (same --text-columns) for the vocabulary")
         t = sub.choices["train"]
         t.add_argument("--recipe", choices=sorted(RECIPES), help="features and model (default: ours)")
         t.add_argument("--activate", action="store_true", help="switch the new version on at once")
@@ -64,10 +68,20 @@ class Command(BaseCommand):
     def _dataset(self, o: dict[str, Any]) -> Dataset:
         if not o["label_column"]:
             raise DatasetError("--label-column", "--label-column: 使用 --file 时必须给出标签列，例如 一级分类")
-        data = from_file(o["file"], label_column=o["label_column"], text_columns=_columns(o["text_columns"]))
+        columns = _columns(o["text_columns"])
+        data = from_file(o["file"], label_column=o["label_column"], text_columns=columns)
         if not len(data):
             raise DatasetError("--file", f"--file: 没有同时有文本和标签的行（跳过 {data.skipped} 行）")
-        self.stderr.write(f"{len(data)} labelled rows read from {o['file']} ({data.skipped} skipped)")
+        self.stderr.write(f"{len(data)} labelled rows read from {o['file']} ({len(data.unlabelled)} without a label, "
+                          f"{data.skipped} skipped: no text)")
+        for path in _columns(o.get("unlabelled") or ""):
+            try:
+                more = from_file(path, label_column=None, text_columns=columns)
+            except DatasetError as exc:
+                rest = str(exc).removeprefix(f"{exc.field}: ")
+                raise DatasetError("--unlabelled", f"--unlabelled: {path}: {rest}") from None
+            data.unlabelled.extend(more.docs)
+            self.stderr.write(f"{len(more)} unlabelled rows read from {path}")
         return data
 
     def _priors(self, o: dict[str, Any]) -> list[tuple[str, str]]:
@@ -77,7 +91,7 @@ class Command(BaseCommand):
         if not o["priors_label_column"] or not cols:
             raise DatasetError("--priors", "--priors: 须同时给出 --priors-label-column 和 --priors-text-columns")
         data = from_file(o["priors"], label_column=o["priors_label_column"], text_columns=cols)
-        return [(y, " ".join(d)) for d, y in zip(data.docs, data.labels, strict=True)]
+        return [(y, t) for d, y in zip(data.docs, data.labels, strict=True) for t in d if t]
 
     @staticmethod
     def _recipe(o: dict[str, Any]) -> str:
