@@ -21,13 +21,13 @@ classified in one batch (messages/s, best of 3) and 300 of them one at a time (p
 the call intake makes.
 
 Intake: gongzhi.cases.services.do_intake --intake times (real message texts, a point in the
-fixture city's first grid, no category) with no model switched on, with ``ours`` trained on the
-495 file switched on (its labels are 一级分类 names, not codes of the 派单目录, so the
-proposal is recorded but never shown), and with a platform-style model: the same texts' labels
-mapped onto catalog codes (CATALOG_CODES) plus the catalog's names and keywords as priors with
-every leaf category a class, as training.retrain_in_background fits it (so the proposal is
-shown when confident and its unit looked up — the full path); rounds interleaved, median and
-p95 ms of each, and the differences to no model.
+fixture city's first grid, no category) with no model switched on and with a platform-style
+model switched on: the same texts' labels mapped onto catalog codes (CATALOG_CODES), the
+catalog's names and keywords as priors with every leaf category a class, half of the
+unlabelled messages in the vocabulary, as training.retrain_in_background fits it (so the
+proposal is shown when confident and its unit looked up — the full path); the intakes use the
+other half. With --embeddings also the same as ours+e5. Rounds interleaved, median and p95 ms
+of each, and the differences to no model.
 
 --embeddings adds recipe ours+e5 on ours_full's data (``ours_e5``; about 5 minutes more per
 seed on this machine): its cross-validated figures against baseline and ours_full, the model's
@@ -145,7 +145,7 @@ def embedding_cost(data: Any, unlabelled: Any, model: Any) -> None:
     print(f"insight_classify.ours_e5.single_p95 {pct(samples, 95):.1f} ms")
 
 
-def throughput(data: Any, priors: list[tuple[str, str]], unlabelled: Any) -> Any:
+def throughput(data: Any, priors: list[tuple[str, str]], unlabelled: Any) -> None:
     from gongzhi.insight.classifier import RECIPES, TextClassifier
 
     t = time.perf_counter()
@@ -167,10 +167,9 @@ def throughput(data: Any, priors: list[tuple[str, str]], unlabelled: Any) -> Any
         samples.append((time.perf_counter() - t) * 1000)
     print(f"insight_classify.single_p50 {statistics.median(samples):.2f} ms")
     print(f"insight_classify.single_p95 {pct(samples, 95):.2f} ms")
-    return model
 
 
-def intake_latency(data: Any, model: Any, unlabelled: Any, n: int) -> None:
+def intake_latency(data: Any, unlabelled: Any, n: int, e5: bool) -> None:
     from gongzhi.cases.services import do_intake
     from gongzhi.insight import store
     from gongzhi.insight.classifier import RECIPES, TextClassifier
@@ -178,16 +177,17 @@ def intake_latency(data: Any, model: Any, unlabelled: Any, n: int) -> None:
     from gongzhi.insight.training import catalog_priors
 
     small_city()
-    plain = store.save(model, name="category", source="labelled_sample_495.xlsx", metrics={},
-                       trained_on=len(data))
     # As the platform retrains (training.retrain_in_background): catalog codes, the catalog's
-    # names and keywords as priors, every leaf category a class.
-    mapped = TextClassifier(RECIPES["ours"]).fit(data.docs, [CATALOG_CODES[y] for y in data.labels],
-                                                 catalog_priors(), prior_classes=True)
-    print(f"insight_classify.intake.model_catalog.classes {len(mapped.classes)} count")
-    coded = store.save(mapped, name="category", source="labelled_sample_495.xlsx → catalog codes",
-                       metrics={}, trained_on=len(data))
-    texts = unlabelled.docs
+    # names and keywords as priors, every leaf category a class, other messages as unlabelled text.
+    codes = [CATALOG_CODES[y] for y in data.labels]
+    stored = {}
+    for mode, recipe in [("model_catalog", "ours"), ("model_catalog_e5", "ours+e5")][:1 + e5]:
+        mapped = TextClassifier(RECIPES[recipe]).fit(data.docs, codes, catalog_priors(), prior_classes=True,
+                                                     unlabelled=unlabelled.docs[:1400])
+        print(f"insight_classify.intake.{mode}.classes {len(mapped.classes)} count")
+        stored[mode] = store.save(mapped, name="category", source="labelled_sample_495.xlsx → catalog codes",
+                                  metrics={}, trained_on=len(data))
+    texts = unlabelled.docs[1400:]  # not in the vocabulary, not embedded before
     counter = iter(range(10**9))
 
     def intake() -> float:
@@ -203,13 +203,13 @@ def intake_latency(data: Any, model: Any, unlabelled: Any, n: int) -> None:
             TextModel.objects.filter(status=ModelStatus.ACTIVE).update(status=ModelStatus.RETIRED)
             store.forget()
         else:
-            store.activate(plain if mode == "model" else coded)
+            store.activate(stored[mode])
 
-    modes = ["none", "model", "model_catalog"]
+    modes = ["none", *stored]
     samples: dict[str, list[float]] = {m: [] for m in modes}
     rounds = 4
     for r in range(rounds):
-        for mode in modes[r % 3:] + modes[:r % 3]:
+        for mode in modes[r % len(modes):] + modes[:r % len(modes)]:
             switch(mode)
             for _ in range(5):  # warm-up: the model is loaded on the first call after a switch
                 intake()
@@ -226,11 +226,10 @@ def intake_latency(data: Any, model: Any, unlabelled: Any, n: int) -> None:
         print(f"insight_classify.intake.{mode}.added_median "
               f"{statistics.median(samples[mode]) - base_med:+.2f} ms")
         print(f"insight_classify.intake.{mode}.added_p95 {pct(samples[mode], 95) - base_p95:+.2f} ms")
-    shown = Proposal.objects.filter(model_id=coded.pk)
-    print(f"insight_classify.intake.model_catalog.shown_share "
-          f"{shown.filter(shown=True).count() / max(shown.count(), 1):.4f} ratio")
-    print(f"insight_classify.intake.model.shown "
-          f"{Proposal.objects.filter(model_id=plain.pk, shown=True).count()} count")
+    for mode, row in stored.items():
+        shown = Proposal.objects.filter(model_id=row.pk)
+        print(f"insight_classify.intake.{mode}.shown_share "
+              f"{shown.filter(shown=True).count() / max(shown.count(), 1):.4f} ratio")
 
 
 def main() -> None:
@@ -267,9 +266,9 @@ def main() -> None:
 
         e5 = TextClassifier(RECIPES["ours+e5"]).fit(data.docs, data.labels, priors, unlabelled=unlabelled.docs)
         embedding_cost(data, unlabelled, e5)
-    model = throughput(data, priors, unlabelled)
+    throughput(data, priors, unlabelled)
     print(f"insight_classify.intake.database {vendor}")
-    intake_latency(data, model, unlabelled, args.intake)
+    intake_latency(data, unlabelled, args.intake, args.embeddings)
 
 
 if __name__ == "__main__":
