@@ -7,12 +7,16 @@ import unicodedata
 
 import pytest
 
+from gongzhi.cases.models import Case
 from gongzhi.insight.classifier import RECIPES, TrainingError
 from gongzhi.insight.datasets import Dataset
 from gongzhi.insight.models import ModelStatus
-from gongzhi.insight.training import cross_validate, evaluate, report, train
+from gongzhi.insight.text import clean
+from gongzhi.insight.training import cross_validate, evaluate, platform_dataset, report, train
+from tests.cases.conftest import World
 from tests.insight.conftest import fitted
 from tests.insight.messages import HELD_OUT, labelled
+from tests.insight.test_routing import LIGHTS, NOISE, intake
 
 # truth a a a b b c, predicted a a b b c c:
 #   a: precision 2/2, recall 2/3, f1 0.8
@@ -126,3 +130,15 @@ def test_train_refuses_too_little_or_an_unknown_recipe() -> None:
     with pytest.raises(TrainingError, match="--recipe") as exc:
         train(Dataset(docs=docs, labels=labels), recipe="bert")
     assert exc.value.field == "--recipe"
+
+
+@pytest.mark.django_db
+def test_platform_dataset_labels_dispatched_cases_and_keeps_the_rest_as_unlabelled(world: World) -> None:
+    dispatched = intake(world, LIGHTS, category=world.lights)
+    Case.objects.filter(pk=dispatched.pk).update(state="dispatched")  # what dispatch leaves behind
+    intake(world, NOISE)  # still waiting for triage: no label yet
+    data, priors = platform_dataset()
+    assert data.docs == [(clean(LIGHTS[0]), clean(LIGHTS[1]))]  # NFKC: ， becomes ,
+    assert data.labels == [world.lights.code]
+    assert data.unlabelled == [(clean(NOISE[0]), clean(NOISE[1]))]
+    assert any(y == world.lights.code for y, _t in priors)  # the catalog's names and keywords
