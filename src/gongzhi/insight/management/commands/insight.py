@@ -68,15 +68,18 @@ class Command(BaseCommand):
     def _dataset(self, o: dict[str, Any]) -> Dataset:
         if not o["label_column"]:
             raise DatasetError("--label-column", "--label-column: 使用 --file 时必须给出标签列，例如 一级分类")
-        columns = _columns(o["text_columns"])
-        data = from_file(o["file"], label_column=o["label_column"], text_columns=columns)
+        data = from_file(o["file"], label_column=o["label_column"], text_columns=_columns(o["text_columns"]))
         if not len(data):
             raise DatasetError("--file", f"--file: 没有同时有文本和标签的行（跳过 {data.skipped} 行）")
         self.stderr.write(f"{len(data)} labelled rows read from {o['file']} ({len(data.unlabelled)} without a label, "
                           f"{data.skipped} skipped: no text)")
+        return data
+
+    def _add_unlabelled(self, o: dict[str, Any], data: Dataset) -> Dataset:
+        """``data`` with the --unlabelled files' texts; only training and --cv use them."""
         for path in _columns(o.get("unlabelled") or ""):
             try:
-                more = from_file(path, label_column=None, text_columns=columns)
+                more = from_file(path, label_column=None, text_columns=_columns(o["text_columns"]))
             except DatasetError as exc:
                 rest = str(exc).removeprefix(f"{exc.field}: ")
                 raise DatasetError("--unlabelled", f"--unlabelled: {path}: {rest}") from None
@@ -99,7 +102,7 @@ class Command(BaseCommand):
 
     def _train(self, o: dict[str, Any]) -> None:
         if o["file"]:
-            data, priors = self._dataset(o), self._priors(o)
+            data, priors = self._add_unlabelled(o, self._dataset(o)), self._priors(o)
         else:
             data, priors = platform_dataset()
             self.stderr.write(f"{len(data)} dispatched cases from the platform")
@@ -115,7 +118,7 @@ class Command(BaseCommand):
             raise DatasetError("--file", "--file: 评估须给出文件")
         data = self._dataset(o)
         if o["cv"]:
-            rep = cross_validate(RECIPES[self._recipe(o)], data, priors=self._priors(o))
+            rep = cross_validate(RECIPES[self._recipe(o)], self._add_unlabelled(o, data), priors=self._priors(o))
         else:
             rows = TextModel.objects.filter(name=o["model"], blob__isnull=False).exclude(digest="")
             if o["version"]:
