@@ -163,13 +163,3 @@ def test_title_weight_changes_what_the_model_hears() -> None:
     assert dict(heavy.ranked)["路灯"] > dict(light.ranked)["路灯"]
     assert heavy.label == "路灯"
     assert light.label == "噪音"
-
-
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # jieba's own regexes
-def test_word_features_recipe() -> None:
-    docs, labels = labelled()
-    model = TextClassifier(Recipe("words", words=True)).fit(docs, labels)
-    assert model._words is not None
-    assert model.labels([d for d, _y in HELD_OUT]) == [y for _d, y in HELD_OUT]
-    again = TextClassifier.loads(model.dumps())
-    assert again.predict([HELD_OUT[0][0]])[0].confidence == model.predict([HELD_OUT[0][0]])[0].confidence

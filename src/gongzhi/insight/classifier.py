@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
+from scipy.sparse import csr_matrix
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler, normalize
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from gongzhi.insight import embeddings
-from gongzhi.insight.text import words_text
 
 DEFAULT_THRESHOLD = 0.45
 Doc = tuple[str, ...]  # a message's parts, title first: (title, body)
@@ -38,7 +37,6 @@ Doc = tuple[str, ...]  # a message's parts, title first: (title, body)
 class Recipe:
     name: str
     char_ngrams: tuple[int, int] = (1, 2)
-    words: bool = False  # jieba word unigrams as a second block
     embed_share: float = 0.0  # >0: this share of the probabilities comes from the e5 sentence vectors
     priors: bool = False  # category names and keywords as extra labelled examples
     title_weight: int = 1  # the first part of a document (its title) repeated this many times
@@ -80,7 +78,6 @@ class TextClassifier:
         self.threshold = threshold
         self.classes: list[str] = []
         self._char: TfidfVectorizer | None = None
-        self._words: TfidfVectorizer | None = None
         self._model: Any = None
         self._e5: Any = None  # (scaler, logistic regression) on the sentence vectors, recipes with embed_share
         self.dropped: dict[str, int] = {}  # labels with too few examples to learn, and their counts
@@ -92,18 +89,11 @@ class TextClassifier:
         min_df = self.recipe.min_df_unlabelled if unlabelled else self.recipe.min_df
         self._char = TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=True, min_df=min_df)
         self._char.fit(corpus)
-        if self.recipe.words:
-            self._words = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, min_df=min_df, token_pattern=None)
-            self._words.fit(words_text(corpus))
 
     def features(self, docs: Sequence[Doc]) -> csr_matrix:
         assert self._char is not None, "fit first"
-        texts = [self.recipe.join(d) for d in docs]
-        blocks = [self._char.transform(texts)]
-        if self._words is not None:
-            blocks.append(self._words.transform(words_text(texts)))
-        mat = hstack(blocks).tocsr() if len(blocks) > 1 else blocks[0]
-        return normalize(mat) if len(blocks) > 1 else mat
+        mat: csr_matrix = self._char.transform([self.recipe.join(d) for d in docs])
+        return mat
 
     @staticmethod
     def _vectors(docs: Sequence[Doc]) -> np.ndarray:

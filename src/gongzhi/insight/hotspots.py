@@ -40,8 +40,10 @@ _SUFFIXES = ("小区|花园|家园|公寓|大厦|广场|商场|市场|学校|中
              "公司|工地|项目|楼盘")
 # A run of Chinese characters, letters or digits ending in a place word: 联丰路, 米兰春天小区, 丽发新城.
 PLACE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9]{{1,12}}?(?:{_SUFFIXES})")
-# Words before the name (坚决反对在诺亚山林小区 → 诺亚山林小区).
-_LEAD = re.compile(r"^(?:.*?(?:关于|反映|投诉|举报|请问|咨询|建议|希望|要求|我们|我家|我市|我区|本|该|在|的|位于|对|和|与|及|是|住|请|关注|解决|整治))+")
+# Words before the name (坚决反对在诺亚山林小区 → 诺亚山林小区), and the words of position or
+# action between a place and a place word after it (小区门口设置医院 → 医院: no place of its own).
+_LEAD = re.compile(r"^(?:.*?(?:关于|反映|投诉|举报|请问|咨询|建议|希望|要求|我们|我家|我市|我区|本|该|在|的|位于|对|和|与|及|是|住|请|关注|解决|整治|"
+                   r"门口|旁边|附近|对面|楼下|周边|周围|隔壁|设置|开设|开办))+")
 # Government offices are addressees, not the places problems happen at.
 _OFFICE = re.compile(r"(?:政府|市委|区委|县委|党委|人大|政协)$")
 _GENERIC = {"小区", "公司", "学校", "医院", "路", "街", "村", "镇", "乡", "社区", "项目", "市场", "城", "河", "湖", "工地"}
