@@ -52,6 +52,9 @@ def messages() -> list[Message]:
     ("坚决反对在诺亚山林小区门口设置医院", {"诺亚山林小区"}),  # 门口设置医院 is what happens there
     ("幸福里小区旁边开设工厂", {"幸福里小区"}),
     ("小区门口设置医院", set()),
+    ("伊景园滨河苑捆绑销售车位", {"伊景园滨河苑"}),  # 河 then 苑: the name runs on to the last place word
+    ("枫林路小学门口", {"枫林路小学"}),
+    ("石门村村委会", {"石门村"}),
     ("新建路口积水", {"新建路"}),
     ("请问学校什么时候开学", set()),  # a generic word alone is no place
     ("今天天气很好", set()),

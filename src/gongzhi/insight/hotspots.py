@@ -38,8 +38,10 @@ CHUNK = 2000
 _SUFFIXES = ("小区|花园|家园|公寓|大厦|广场|商场|市场|学校|中学|小学|幼儿园|大学|学院|医院|卫生院|公园|车站|地铁站|"
              "工业园|产业园|山庄|新村|社区|村|镇|乡|街道|大道|路|街|巷|苑|府|城|湾|桥|隧道|高速|国道|省道|河|湖|"
              "公司|工地|项目|楼盘")
+# Place words a name may run on to right after another (伊景园滨河 + 苑, 枫林路 + 小学).
+_RUN_ON = "苑|小区|花园|家园|公寓|大厦|广场|山庄|新村|小学|中学|幼儿园|医院|公园"
 # A run of Chinese characters, letters or digits ending in a place word: 联丰路, 米兰春天小区, 丽发新城.
-PLACE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9]{{1,12}}?(?:{_SUFFIXES})")
+PLACE = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9]{{1,12}}?(?:{_SUFFIXES})(?:{_RUN_ON})*")
 # Words before the name (坚决反对在诺亚山林小区 → 诺亚山林小区), and the words of position or
 # action between a place and a place word after it (小区门口设置医院 → 医院: no place of its own).
 _LEAD = re.compile(r"^(?:.*?(?:关于|反映|投诉|举报|请问|咨询|建议|希望|要求|我们|我家|我市|我区|本|该|在|的|位于|对|和|与|及|是|住|请|关注|解决|整治|"
