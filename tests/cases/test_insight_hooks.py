@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from gongzhi.cases.models import Step
+from gongzhi.cases.models import Case, Step
 from gongzhi.cases.services import do_merge, do_transition
 from gongzhi.insight.models import HotspotAlert
-from gongzhi.insight.services import ALERT_COUNT, hot_spots, raise_alerts
+from gongzhi.insight.services import ALERT_COUNT, ALERT_DAYS, hot_spots, raise_alerts
 from tests.cases.conftest import World
 from tests.cases.test_engine import at, hotline_case
 
@@ -40,6 +40,26 @@ def test_repeated_complaints_raise_one_alert_that_grows(world: World) -> None:
     assert raise_alerts(now + timedelta(hours=1)) == []
     assert HotspotAlert.objects.count() == 1
     assert HotspotAlert.objects.get().count == ALERT_COUNT + 1
+
+
+def test_a_problem_still_coming_in_keeps_its_one_alert_when_its_first_case_leaves_the_window(world: World) -> None:
+    """The alert follows its cases: the group's first message, place or area may change as it
+    grows and the window slides; a group sharing a case with a known alert updates that alert."""
+    start = at(2026, 3, 2, 9, 0)
+    numbers = []
+    for i in range(ALERT_COUNT + 3):  # one every day
+        case = hotline_case(world, title=f"麓山南路路灯不亮第{i}次反映", description="麓山南路晚上路灯全黑",
+                            reporter_phone=f"1380013810{i}", now=start + timedelta(days=i))
+        numbers.append(case.number)
+    first_check = start + timedelta(days=ALERT_COUNT - 1, hours=1)
+    assert len(raise_alerts(first_check)) == 1
+    later = start + timedelta(days=ALERT_DAYS + 2, hours=1)  # the first cases are out of the window now
+    assert raise_alerts(later) == []
+    alert = HotspotAlert.objects.get()
+    assert numbers[0] in alert.cases  # every case the alert has counted stays on it
+    assert numbers[-1] in alert.cases
+    assert alert.count == len(numbers)
+    assert alert.last_at == Case.objects.get(number=numbers[-1]).received_at
 
 
 def test_merged_duplicates_count_as_support_not_as_messages(world: World) -> None:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gongzhi.insight.hotspots import Message, group, heat, places
+from gongzhi.insight.hotspots import Message, group, group_place, heat, places
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 5, 10, 12, 0, tzinfo=TZ)
@@ -148,3 +148,14 @@ def test_lamps_on_two_roads_are_two_problems() -> None:
     a = Message("a", "金星北路路灯不亮", "我住金星北路，楼下路灯不亮一周了。", NOW)
     b = Message("b", "银杉路路灯不亮", "我住银杉路，楼下路灯不亮一周了。", NOW)
     assert group([a, b], now=NOW) == []
+
+
+def test_a_group_is_named_by_its_most_named_place_ties_by_the_longer_name() -> None:
+    where = [{"眼科医院", "诺亚山林小区"}, {"眼科医院", "诺亚山林小区"}, {"诺亚山林小区"}]
+    assert group_place(where) == "诺亚山林小区"
+    tie = [{"眼科医院"}, {"诺亚山林小区"}]
+    assert group_place(tie) == "诺亚山林小区"
+    assert group_place(list(reversed(tie))) == "诺亚山林小区"
+    same_length = [{"乙小区"}, {"甲小区"}]
+    assert group_place(same_length) == group_place(list(reversed(same_length)))
+    assert group_place([set(), set()]) == ""

@@ -149,11 +149,18 @@ def group(messages: Sequence[Message], *, now: datetime, min_count: int = 2) -> 
     return out
 
 
+def group_place(where: list[set[str]]) -> str:
+    """The place a group is named by: the one most of its messages name; on a tie the longer
+    name, then the first in code-point order, never the order sets happen to iterate in (the alert's key
+    holds the place, so it must not change from one sweep to the next)."""
+    named = Counter(p for w in where for p in w)
+    return min(named, key=lambda p: (-named[p], -len(p), p)) if named else ""
+
+
 def _make_group(ms: list[Message], mat: csr_matrix, where: list[set[str]], now: datetime) -> Group:
     ms_sorted = sorted(range(len(ms)), key=lambda i: (ms[i].at, ms[i].key))
     centre = int(np.asarray((mat @ mat.T).sum(axis=1)).ravel().argmax())  # the most typical message
-    named = Counter(p for w in where for p in w)
-    place = named.most_common(1)[0][0] if named else ""
+    place = group_place(where)
     support = sum(m.support for m in ms)
     first, last = ms[ms_sorted[0]].at, ms[ms_sorted[-1]].at
     paths = Counter(m.area_path for m in ms if m.area_path)

@@ -20,6 +20,7 @@ from gongzhi.insight.models import HotspotAlert
 ALERT_COUNT = 5  # messages about one problem …
 ALERT_DAYS = 7  # … within this many days raise an alert
 ALERT_EVERY = 600.0  # seconds between alert checks from the background loop
+MAX_ALERT_CASES = 200  # case numbers an alert keeps (the latest)
 MAX_MESSAGES = 20_000
 _last_alert_check = 0.0
 
@@ -50,22 +51,35 @@ def visible_hot_spots(user: Any, area_path: str, **kw: Any) -> list[Group]:
 
 def raise_alerts(now: datetime | None = None) -> list[HotspotAlert]:
     """Every group of ALERT_COUNT or more messages within ALERT_DAYS, per district, becomes an
-    alert once (its signature is unique); a known alert is brought up to date as it grows."""
+    alert once. A group that shares a case with a known alert is that alert, brought up to date
+    (its cases joined, its count and last message moved on), however its first message, place
+    or area has changed as it grew and the window slid; the others are new alerts."""
     now = now or timezone.now()
+    since = now - timedelta(days=ALERT_DAYS)
     raised = []
-    districts = set(Case.objects.filter(received_at__gte=now - timedelta(days=ALERT_DAYS))
-                    .values_list("area_path", flat=True).distinct())
+    districts = set(Case.objects.filter(received_at__gte=since).values_list("area_path", flat=True).distinct())
     for district in sorted({p[:6] for p in districts if len(p) >= 6}):
+        known = HotspotAlert.objects.filter(area_path__startswith=district, last_at__gte=since)
+        by_case = {number: alert for alert in known for number in alert.cases}
         for g in hot_spots(district, days=ALERT_DAYS, now=now, limit=100):
             if g.count < ALERT_COUNT:
                 continue
-            alert, created = HotspotAlert.objects.update_or_create(
-                key=g.signature[:200],
-                defaults={"area_path": g.area_path or district, "title": g.title[:200], "place": g.place[:100],
-                          "count": g.count, "score": g.heat, "first_at": g.first_at, "last_at": g.last_at,
-                          "cases": g.keys[:200]})
-            if created:
-                raised.append(alert)
+            alert = next((by_case[k] for k in g.keys if k in by_case), None)
+            if alert is None:
+                alert, created = HotspotAlert.objects.update_or_create(key=g.signature[:200], defaults={
+                    "area_path": g.area_path or district, "title": g.title[:200], "place": g.place[:100],
+                    "count": g.count, "score": g.heat, "first_at": g.first_at, "last_at": g.last_at,
+                    "cases": g.keys[-MAX_ALERT_CASES:]})
+                if created:
+                    raised.append(alert)
+            else:
+                cases = list(dict.fromkeys([*alert.cases, *g.keys]))
+                alert.title, alert.place, alert.score = g.title[:200], g.place[:100], g.heat
+                alert.count = max(alert.count, len(cases))
+                alert.first_at, alert.last_at = min(alert.first_at, g.first_at), max(alert.last_at, g.last_at)
+                alert.cases = cases[-MAX_ALERT_CASES:]
+                alert.save(update_fields=["title", "place", "score", "count", "first_at", "last_at", "cases"])
+            by_case.update(dict.fromkeys(alert.cases, alert))
     return raised
 
 
