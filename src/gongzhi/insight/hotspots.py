@@ -151,8 +151,8 @@ def group(messages: Sequence[Message], *, now: datetime, min_count: int = 2) -> 
 
 def group_place(where: list[set[str]]) -> str:
     """The place a group is named by: the one most of its messages name; on a tie the longer
-    name, then the first in code-point order, never the order sets happen to iterate in (the alert's key
-    holds the place, so it must not change from one sweep to the next)."""
+    name, then the first in code-point order, never the order sets happen to iterate in (the
+    same group keeps its name from one check to the next)."""
     named = Counter(p for w in where for p in w)
     return min(named, key=lambda p: (-named[p], -len(p), p)) if named else ""
 

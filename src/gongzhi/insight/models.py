@@ -84,7 +84,7 @@ class Proposal(models.Model):
 class HotspotAlert(models.Model):
     """A group of messages about the same problem that crossed the alert threshold (未诉先办)."""
 
-    key = models.CharField(max_length=200, unique=True)  # place + issue: the same group alerts once
+    key = models.CharField(max_length=200, unique=True)  # the group's area, place and first case when raised
     area_path = models.CharField(max_length=18, db_index=True)
     title = models.CharField(_("热点"), max_length=200)
     place = models.CharField(_("地点"), max_length=100, blank=True)
