@@ -7,8 +7,9 @@ comparison in bench/insight_classify.py without embeddings (docs/insight.md give
 figures): the title weighted, category names and keywords as extra examples, the vocabulary
 fitted on the deployment's unlabelled texts too. ``ours+e5`` adds a second opinion, a logistic
 regression on multilingual-e5-small sentence vectors, averaged into the probabilities: no
-better than ``ours`` on the sample (+0.001 macro-F1) and far slower per message, so an option. Confidence is the calibrated probability of the top
-label; below the model's threshold no guess is shown.
+better than ``ours`` on the sample (+0.001 macro-F1) and far slower per message, so an
+option. Confidence is the calibrated probability of the top label; below the model's
+threshold no guess is shown.
 """
 
 from __future__ import annotations

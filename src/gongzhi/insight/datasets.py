@@ -38,6 +38,11 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.docs)
 
+    def cells(self) -> list[tuple[str, str]]:
+        """A category list as priors: each non-empty cell of a row's text columns one example
+        of the row's label (what --priors reads)."""
+        return [(y, t) for d, y in zip(self.docs, self.labels, strict=True) for t in d if t]
+
 
 def _column(headers: list[str], name: str, flag: str) -> int:
     wanted = clean_header(name)

@@ -16,7 +16,7 @@ from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_
 from sklearn.model_selection import StratifiedKFold
 
 from gongzhi.insight import store
-from gongzhi.insight.classifier import RECIPES, Recipe, TextClassifier, TrainingError
+from gongzhi.insight.classifier import RECIPES, Doc, Recipe, TextClassifier, TrainingError
 from gongzhi.insight.datasets import Dataset
 from gongzhi.insight.models import ModelStatus, TextModel
 from gongzhi.insight.text import clean
@@ -127,16 +127,20 @@ def platform_dataset() -> tuple[Dataset, list[tuple[str, str]]]:
     labelled = Case.objects.filter(category__isnull=False, merged_into__isnull=True).exclude(state="received")
     rows = labelled.values_list("title", "description", "category__code").iterator(2000)
     for title, description, code in rows:
-        doc = (clean(title), clean(description))
-        if any(doc):
+        if doc := _case_doc(title, description):
             data.docs.append(doc)
             data.labels.append(code)
     others = Case.objects.exclude(pk__in=labelled.values("pk")).order_by("-pk")[:UNLABELLED_CASES]
     for title, description in others.values_list("title", "description").iterator(2000):
-        doc = (clean(title), clean(description))
-        if any(doc):
+        if doc := _case_doc(title, description):
             data.unlabelled.append(doc)
     return data, catalog_priors()
+
+
+def _case_doc(title: str, description: str) -> Doc | None:
+    """A case's (title, description) cleaned, or None when both are empty."""
+    doc = (clean(title), clean(description))
+    return doc if any(doc) else None
 
 
 def catalog_priors() -> list[tuple[str, str]]:

@@ -93,8 +93,7 @@ class Command(BaseCommand):
         cols = _columns(o["priors_text_columns"])
         if not o["priors_label_column"] or not cols:
             raise DatasetError("--priors", "--priors: 须同时给出 --priors-label-column 和 --priors-text-columns")
-        data = from_file(o["priors"], label_column=o["priors_label_column"], text_columns=cols)
-        return [(y, t) for d, y in zip(data.docs, data.labels, strict=True) for t in d if t]
+        return from_file(o["priors"], label_column=o["priors_label_column"], text_columns=cols).cells()
 
     @staticmethod
     def _recipe(o: dict[str, Any]) -> str:
